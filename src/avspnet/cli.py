@@ -1,0 +1,58 @@
+"""Thin command-line front: every module in `avspnet.commands` is one sub-command.
+
+A command module defines NAME, HELP, `add_arguments(parser)` and
+`run(args) -> int`. Errors caused by the user's input print one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from . import __version__, commands
+from .errors import AvspnetError
+from .log import setup_logging
+
+
+def command_modules() -> list:
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    return [importlib.import_module(f"{commands.__name__}.{name}") for name in names]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="avspnet",
+        description="AV-SpNET: arousal-valence speech front-end from unlabeled media speech, "
+        "transferred to labeled emotion corpora.",
+    )
+    parser.add_argument("--version", action="version", version=f"avspnet {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in command_modules():
+        command = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    setup_logging(args.verbose)
+    try:
+        return int(args.run(args) or 0)
+    except AvspnetError as exc:
+        print(f"avspnet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"avspnet {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the `avspnet` CLI, one module each (discovered by cli.py)."""

@@ -1,0 +1,31 @@
+"""Build a corpus' manifest from its native layout, save it, and print its Table 1 statistics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..corpora import LOADERS, load_corpus
+from ..corpora.manifest import write_manifest
+from ..corpora.stats import corpus_stats, format_stats
+
+NAME = "corpus"
+HELP = "build a corpus manifest (CSV) and print its statistics"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help=f"corpus layout: {', '.join(LOADERS)}")
+    parser.add_argument("root", type=Path, help="corpus root directory (for 'media': the manifest CSV)")
+    parser.add_argument("-o", "--output", type=Path, help="manifest path (default: manifests/NAME.csv)")
+    parser.add_argument("--json", action="store_true", help="print statistics as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    manifest = load_corpus(args.name, args.root)
+    output = args.output or Path("manifests") / f"{args.name}.csv"
+    write_manifest(manifest, output)
+    stats = corpus_stats(manifest)
+    print(json.dumps(stats, indent=2) if args.json else format_stats(args.name, stats))
+    print(f"manifest written to {output}")
+    return 0

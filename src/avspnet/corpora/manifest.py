@@ -1,0 +1,100 @@
+"""The one table every corpus becomes: one row per utterance.
+
+Gold labels are nullable: `arousal`/`valence` are 1 (high/positive),
+0 (low/negative) or missing; `emotion4` is one of EMOTION4 or empty. A
+category outside a task's mapping is kept in `emotion` and simply has no
+label for that task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import CorpusError
+
+EMOTION4 = ("neutral", "happy", "angry", "sad")
+
+STRING_COLUMNS = ("utt_id", "path", "speaker", "group", "language", "transcript", "emotion", "emotion4")
+CORE_COLUMNS = (
+    "utt_id", "path", "speaker", "group", "duration_s", "language",
+    "transcript", "emotion", "arousal", "valence", "emotion4",
+)
+LABEL_COLUMNS = ("arousal", "valence", "emotion4")
+RAW_PREFIX = "raw_"
+
+
+def make_manifest(rows: list[dict]) -> pd.DataFrame:
+    """Normalise loader rows into a manifest with the standard columns and dtypes."""
+    if not rows:
+        raise CorpusError("no utterances found")
+    frame = pd.DataFrame(rows)
+    for column in CORE_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    raw = sorted(c for c in frame.columns if c.startswith(RAW_PREFIX))
+    extra = sorted(set(frame.columns) - set(CORE_COLUMNS) - set(raw))
+    if extra:
+        raise CorpusError(f"unexpected manifest columns {extra}; raw label fields must start with {RAW_PREFIX!r}")
+    frame = frame[list(CORE_COLUMNS) + raw]
+    frame = _normalise_dtypes(frame)
+    duplicated = frame["utt_id"][frame["utt_id"].duplicated()]
+    if len(duplicated):
+        raise CorpusError(f"duplicate utt_id values, e.g. {duplicated.iloc[0]!r}")
+    return frame.sort_values("utt_id", kind="stable").reset_index(drop=True)
+
+
+def _normalise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in STRING_COLUMNS:
+        frame[column] = frame[column].fillna("").astype(str)
+    for column in frame.columns:
+        if column.startswith(RAW_PREFIX):
+            frame[column] = frame[column].fillna("").astype(str)
+    frame["duration_s"] = pd.to_numeric(frame["duration_s"], errors="coerce").astype("float64")
+    for column in ("arousal", "valence"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    bad = set(frame["emotion4"]) - set(EMOTION4) - {""}
+    if bad:
+        raise CorpusError(f"emotion4 values outside {EMOTION4}: {sorted(bad)}")
+    return frame
+
+
+def write_manifest(frame: pd.DataFrame, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def read_manifest(path: str | Path) -> pd.DataFrame:
+    """Read a manifest CSV back with exactly the dtypes it was written with."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"manifest not found: {path}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CorpusError(f"{path}: not a readable manifest CSV ({exc})") from None
+    missing = [c for c in ("utt_id", "path", "speaker") if c not in frame.columns]
+    if missing:
+        raise CorpusError(f"{path}: manifest lacks required column(s) {missing}")
+    for column in CORE_COLUMNS:
+        if column not in frame:
+            frame[column] = ""
+    frame = frame.replace({"arousal": {"": None}, "valence": {"": None}, "duration_s": {"": None}})
+    return make_manifest(frame.to_dict("records"))
+
+
+def manifest_hash(frame: pd.DataFrame) -> str:
+    """Content hash of a manifest, independent of where the corpus lies on disk.
+
+    Paths are reduced to their file names so the same corpus hashes the same
+    on every machine; durations stand in for the audio content.
+    """
+    columns = [c for c in frame.columns if c != "path"]
+    payload = frame[columns].astype(str).to_csv(index=False)
+    payload += "\n".join(Path(p).name for p in frame["path"])
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

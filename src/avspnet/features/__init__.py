@@ -1,0 +1,1 @@
+"""Paper-exact log-magnitude spectrogram features and their segments."""

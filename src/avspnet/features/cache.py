@@ -1,0 +1,114 @@
+"""On-disk feature cache: each file's spectrogram computed once, reused until it or the config changes.
+
+Key: <cache>/features/<feature-config hash>/<sha1 of the audio bytes>.npy,
+so a changed file or a changed config misses the cache, and an unchanged
+file is shared between manifests. Extraction runs over processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from ..configio import config_hash
+from ..errors import AudioError
+from ..log import SkipLog, get_logger
+from .audio import load_audio
+from .config import FeatureConfig
+from .spectrogram import log_spectrogram
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("AVSPNET_CACHE", Path.home() / ".cache" / "avspnet"))
+
+
+def file_digest(path: str | Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def feature_dir(cache_dir: Path, config: FeatureConfig) -> Path:
+    return Path(cache_dir) / "features" / config_hash(config)
+
+
+def _extract_one(job: tuple[str, str, FeatureConfig]) -> tuple[str, str | None]:
+    """Compute and store one file's spectrogram; returns (output path, skip reason or None)."""
+    audio_path, out_path, config = job
+    try:
+        samples = load_audio(audio_path, config.sample_rate)
+    except AudioError as exc:
+        return out_path, str(exc)
+    if float(np.max(np.abs(samples))) < config.silence_peak:
+        return out_path, "silent audio"
+    spectrogram = log_spectrogram(samples, config)
+    if spectrogram.shape[1] == 0:
+        return out_path, "shorter than one analysis window"
+    tmp = f"{out_path}.{os.getpid()}.tmp.npy"
+    np.save(tmp, spectrogram)
+    os.replace(tmp, out_path)
+    return out_path, None
+
+
+@dataclass
+class FeatureIndex:
+    """Where each utterance's spectrogram lies in the cache (missing = skipped)."""
+
+    paths: dict[str, Path]
+    skips: SkipLog
+    computed: int
+    reused: int
+
+
+def extract_features(
+    manifest: pd.DataFrame,
+    config: FeatureConfig = FeatureConfig(),
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> FeatureIndex:
+    """Fill the cache for every row of `manifest` and say where each spectrogram is."""
+    out_dir = feature_dir(cache_dir or default_cache_dir(), config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    skips = SkipLog("features")
+    paths: dict[str, Path] = {}
+    jobs: list[tuple[str, str, FeatureConfig]] = []
+    owners: dict[str, list[str]] = {}
+    for utt_id, audio_path in zip(manifest["utt_id"], manifest["path"]):
+        if not Path(audio_path).is_file():
+            skips.skip(audio_path, "audio file not found")
+            continue
+        target = out_dir / f"{file_digest(audio_path)}.npy"
+        paths[utt_id] = target
+        if not target.exists() and str(target) not in owners:
+            jobs.append((audio_path, str(target), config))
+        owners.setdefault(str(target), []).append(utt_id)
+    reused = len(paths) - sum(len(owners[j[1]]) for j in jobs)
+    workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
+    results = _run_jobs(jobs, workers, progress)
+    for out_path, reason in results:
+        if reason is not None:
+            for utt_id in owners[out_path]:
+                skips.skip(utt_id, reason)
+                paths.pop(utt_id, None)
+    get_logger("features").info(
+        "%d computed, %d reused from %s; %s", len(jobs), reused, out_dir, skips.summary()
+    )
+    return FeatureIndex(paths=paths, skips=skips, computed=len(jobs), reused=reused)
+
+
+def _run_jobs(jobs: list, workers: int, progress: bool) -> list[tuple[str, str | None]]:
+    bar = dict(total=len(jobs), desc="features", unit="file", disable=not progress or not jobs)
+    if workers <= 1 or len(jobs) < 8:
+        return [_extract_one(job) for job in tqdm(jobs, **bar)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(tqdm(pool.map(_extract_one, jobs, chunksize=8), **bar))
