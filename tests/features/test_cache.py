@@ -3,9 +3,9 @@ import pytest
 import soundfile as sf
 
 from avspnet.corpora.manifest import make_manifest
-from avspnet.errors import AudioError, CorpusError
+from avspnet.errors import AudioError, ConfigError, CorpusError
 from avspnet.features.audio import load_audio
-from avspnet.features.cache import extract_features
+from avspnet.features.cache import extract_features, manifest_shard
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import load_segments
 
@@ -71,3 +71,14 @@ def test_resample_and_downmix(tmp_path, voice):
     assert samples.dtype == np.float32 and samples.shape == (16000,)
     with pytest.raises(AudioError, match="not found"):
         load_audio(tmp_path / "nope.wav")
+
+
+def test_shards_fill_one_cache(tmp_path, voice, cache_dir):
+    manifest = _manifest([voice(tmp_path / f"u{i}.wav", seconds=1.0, seed=i) for i in range(5)])
+    parts = [manifest_shard(manifest, f"{k}/2") for k in range(2)]
+    assert sorted(parts[0]["utt_id"].tolist() + parts[1]["utt_id"].tolist()) == sorted(manifest["utt_id"])
+    for part in parts:
+        extract_features(part, cache_dir=cache_dir, workers=1, progress=False)
+    assert extract_features(manifest, cache_dir=cache_dir, workers=1, progress=False).computed == 0
+    with pytest.raises(ConfigError):
+        manifest_shard(manifest, "2/2")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from . import add_cache_arguments
 from ..configio import load_yaml
 from ..corpora.manifest import read_manifest
-from ..features.cache import default_cache_dir, extract_features
+from ..features.cache import default_cache_dir, extract_features, manifest_shard
 from ..features.config import FeatureConfig
 
 NAME = "features"
@@ -17,13 +18,16 @@ HELP = "fill the feature cache for a manifest"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("manifest", type=Path, help="manifest CSV (from `avspnet corpus`)")
     parser.add_argument("--config", type=Path, help="YAML with FeatureConfig fields (default: the paper's)")
-    parser.add_argument("--cache-dir", type=Path, help="cache root (default: $AVSPNET_CACHE or ~/.cache/avspnet)")
-    parser.add_argument("--workers", type=int, help="processes (default: all cores)")
+    add_cache_arguments(parser)
+    parser.add_argument("--shard", help="only shard K/N of the manifest (rows K, K+N, ...): run N of these, "
+                                        "one per machine, into one shared --cache-dir")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_yaml(FeatureConfig, args.config) if args.config else FeatureConfig()
     manifest = read_manifest(args.manifest)
+    if args.shard:
+        manifest = manifest_shard(manifest, args.shard)
     index = extract_features(manifest, config, args.cache_dir, args.workers)
     print(
         f"{len(index.paths)}/{len(manifest)} utterances cached "

@@ -20,6 +20,7 @@ LOADERS = {
     "iemocap": "avspnet.corpora.iemocap",
     "msppodcast": "avspnet.corpora.msppodcast",
     "media": "avspnet.corpora.media",
+    "synthetic": "avspnet.corpora.synthetic",
 }
 
 

@@ -1,13 +1,20 @@
-"""Finding audio files in a corpus tree and reading their headers safely."""
+"""Shared loader plumbing: finding audio files, reading headers and label tables safely, finishing a manifest."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import soundfile as sf
 
 from ..errors import CorpusError
-from ..log import SkipLog
+from ..log import SkipLog, get_logger
+from .labels import label_fields
+from .manifest import make_manifest
 
 AUDIO_SUFFIXES = (".wav", ".flac")
 
@@ -48,3 +55,89 @@ def read_text(path: Path, corpus: str) -> str:
         except UnicodeDecodeError:
             continue
     raise CorpusError(f"{corpus}: {path} is neither UTF-8 nor GB18030 text")
+
+
+def resolve_audio(path: Path) -> Path | None:
+    """`path`, or the same name with another audio suffix: copies are often re-encoded to FLAC."""
+    if path.is_file():
+        return path
+    for suffix in AUDIO_SUFFIXES:
+        candidate = path.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def named_audio(root: Path, pattern: str, name: re.Pattern, skips: SkipLog,
+                expected: str) -> Iterator[tuple[Path, re.Match, float]]:
+    """Audio files whose stem matches `name`, with the match and duration; the rest are counted skips."""
+    for path in find_audio(root, pattern):
+        match = name.match(path.stem)
+        if match is None:
+            skips.skip(str(path), f"file name is not {expected}")
+            continue
+        duration = audio_duration(path, skips)
+        if duration is not None:
+            yield path, match, duration
+
+
+def acted_row(corpus: str, path: Path, duration: float, speaker: str, language: str, transcript: str,
+              category: str, outside: dict[str, int]) -> dict:
+    """Manifest fields of one file of an acted corpus: the speaker was recorded alone, so is also the group."""
+    speaker = f"{corpus}_{speaker}"
+    return {
+        "utt_id": f"{corpus}/{path.stem}", "path": str(path.resolve()), "speaker": speaker, "group": speaker,
+        "duration_s": duration, "language": language, "transcript": transcript,
+        **label_fields(category, corpus, outside),
+    }
+
+
+def listed_audio(path: Path, item: str, skips: SkipLog) -> tuple[Path, float] | None:
+    """A file named by a label table (any audio suffix) and its duration, or None, counted."""
+    found = resolve_audio(path)
+    if found is None:
+        skips.skip(item, "audio file missing")
+        return None
+    duration = audio_duration(found, skips)
+    return None if duration is None else (found, duration)
+
+
+def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLog) -> list[dict[str, str]]:
+    """CSV rows as stripped strings keyed by header.
+
+    A missing file or required column is an error naming the file; a row
+    with the wrong number of fields is a counted skip, so one bad line does
+    not lose a whole corpus.
+    """
+    if not path.is_file():
+        raise CorpusError(f"{corpus}: table not found: {path}")
+    reader = csv.reader(io.StringIO(read_text(path, corpus), newline=""))
+    try:
+        header = [name.strip() for name in next(reader, [])]
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise CorpusError(f"{corpus}: {path} lacks required column(s) {', '.join(missing)}")
+        rows = []
+        for fields in reader:
+            if not any(field.strip() for field in fields):
+                continue
+            if len(fields) != len(header):
+                skips.skip(f"{path}:{reader.line_num}", "malformed CSV row (wrong number of fields)")
+                continue
+            rows.append({name: field.strip() for name, field in zip(header, fields)})
+    except csv.Error as exc:
+        raise CorpusError(f"{corpus}: {path} is not readable CSV ({exc})") from None
+    return rows
+
+
+def finish_manifest(corpus: str, root: Path, rows: list[dict], skips: SkipLog,
+                    outside: dict[str, int], expected: str) -> pd.DataFrame:
+    """Log what was skipped and which categories carry no task label, then build the manifest."""
+    log = get_logger(f"corpora.{corpus}")
+    log.info(skips.summary())
+    if outside:
+        counts = ", ".join(f"{name!r} {n}" for name, n in sorted(outside.items()))
+        log.info("%s: categories outside every task (kept, unlabelled): %s", corpus, counts)
+    if not rows:
+        raise CorpusError(f"{corpus}: no utterances found under {root} (expected {expected}; {skips.summary()})")
+    return make_manifest(rows)

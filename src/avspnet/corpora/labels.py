@@ -11,6 +11,7 @@ arousal and valence from dimensional ratings instead (see their loaders).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from ..log import get_logger
@@ -75,6 +76,17 @@ def label_fields(category: str, corpus: str, counter: dict | None = None) -> dic
         "valence": labels.valence,
         "emotion4": labels.emotion4,
     }
+
+
+def split_rating(rating: float | None, threshold: float) -> int | None:
+    """Binary label from a dimensional rating: 1 above `threshold`, 0 below.
+
+    A rating exactly at the threshold (or missing) gets no label: it is
+    evidence for neither side, and forcing it would bias one class.
+    """
+    if rating is None or math.isnan(rating) or math.isclose(rating, threshold, abs_tol=1e-9):
+        return None
+    return HIGH if rating > threshold else LOW
 
 
 def mapping_table() -> list[dict]:

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from ..configio import config_hash
-from ..errors import AudioError
+from ..errors import AudioError, ConfigError
 from ..log import SkipLog, get_logger
-from .audio import load_audio
+from ..parallel import map_jobs
 from .config import FeatureConfig
-from .spectrogram import log_spectrogram
+from .spectrogram import file_spectrogram
 
 
 def default_cache_dir() -> Path:
@@ -45,14 +43,9 @@ def _extract_one(job: tuple[str, str, FeatureConfig]) -> tuple[str, str | None]:
     """Compute and store one file's spectrogram; returns (output path, skip reason or None)."""
     audio_path, out_path, config = job
     try:
-        samples = load_audio(audio_path, config.sample_rate)
+        spectrogram = file_spectrogram(audio_path, config)
     except AudioError as exc:
         return out_path, str(exc)
-    if float(np.max(np.abs(samples))) < config.silence_peak:
-        return out_path, "silent audio"
-    spectrogram = log_spectrogram(samples, config)
-    if spectrogram.shape[1] == 0:
-        return out_path, "shorter than one analysis window"
     tmp = f"{out_path}.{os.getpid()}.tmp.npy"
     np.save(tmp, spectrogram)
     os.replace(tmp, out_path)
@@ -67,6 +60,22 @@ class FeatureIndex:
     skips: SkipLog
     computed: int
     reused: int
+
+
+def manifest_shard(manifest: pd.DataFrame, shard: str) -> pd.DataFrame:
+    """Rows K, K+N, K+2N, ... of the manifest for shard "K/N".
+
+    Workers on several machines each fill the same (shared) cache with one
+    shard; the cache is keyed by file content, so shards never collide and a
+    later run over the whole manifest only reuses.
+    """
+    try:
+        index, count = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise ConfigError(f"shard must look like K/N (e.g. 0/4), got {shard!r}") from None
+    if not 0 <= index < count:
+        raise ConfigError(f"shard {shard!r}: need 0 <= K < N")
+    return manifest.iloc[index::count]
 
 
 def extract_features(
@@ -93,8 +102,7 @@ def extract_features(
             jobs.append((audio_path, str(target), config))
         owners.setdefault(str(target), []).append(utt_id)
     reused = len(paths) - sum(len(owners[j[1]]) for j in jobs)
-    workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
-    results = _run_jobs(jobs, workers, progress)
+    results = map_jobs(_extract_one, jobs, workers, progress, desc="features")
     for out_path, reason in results:
         if reason is not None:
             for utt_id in owners[out_path]:
@@ -104,11 +112,3 @@ def extract_features(
         "%d computed, %d reused from %s; %s", len(jobs), reused, out_dir, skips.summary()
     )
     return FeatureIndex(paths=paths, skips=skips, computed=len(jobs), reused=reused)
-
-
-def _run_jobs(jobs: list, workers: int, progress: bool) -> list[tuple[str, str | None]]:
-    bar = dict(total=len(jobs), desc="features", unit="file", disable=not progress or not jobs)
-    if workers <= 1 or len(jobs) < 8:
-        return [_extract_one(job) for job in tqdm(jobs, **bar)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(tqdm(pool.map(_extract_one, jobs, chunksize=8), **bar))

@@ -8,11 +8,14 @@ frames go through one batched real FFT.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import get_window
 
+from ..errors import AudioError
+from .audio import load_audio
 from .config import FeatureConfig
 
 
@@ -37,3 +40,14 @@ def log_spectrogram(samples: np.ndarray, config: FeatureConfig = FeatureConfig()
     spectrum = np.fft.rfft(frames * analysis_window(config.win_length), n=config.n_fft, axis=1)
     magnitude = np.abs(spectrum[:, : config.n_bins])
     return np.log(np.maximum(magnitude, config.log_floor)).T.astype(np.float32)
+
+
+def file_spectrogram(path: str | Path, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
+    """An audio file's log spectrogram; silent or too-short audio is an AudioError, not a row of floor values."""
+    samples = load_audio(path, config.sample_rate)
+    if float(np.max(np.abs(samples))) < config.silence_peak:
+        raise AudioError(f"silent audio: {path}")
+    spectrogram = log_spectrogram(samples, config)
+    if spectrogram.shape[1] == 0:
+        raise AudioError(f"shorter than one analysis window: {path}")
+    return spectrogram

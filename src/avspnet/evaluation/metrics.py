@@ -1,0 +1,40 @@
+"""Unweighted average recall (UAR), the paper's metric, and confusion counts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AvspnetError
+
+
+def uar(y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray | None = None) -> float:
+    """Mean per-class recall over the classes present in `y_true`.
+
+    Unlike accuracy it is not inflated by a majority class, which is why the
+    emotion literature reports it; it equals scikit-learn's
+    `balanced_accuracy_score`. `labels` restricts the classes averaged over;
+    a listed class absent from `y_true` has no recall and is left out.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise AvspnetError(f"uar needs two 1-d arrays of equal length, got {y_true.shape} and {y_pred.shape}")
+    classes = np.unique(y_true)
+    if labels is not None:
+        classes = classes[np.isin(classes, np.asarray(labels))]
+    if len(classes) == 0:
+        raise AvspnetError("uar: no true labels to score")
+    recalls = [np.mean(y_pred[y_true == c] == c) for c in classes]
+    return float(np.mean(recalls))
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts (n_classes, n_classes): row = true class index, column = predicted."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    if y_true.shape != y_pred.shape:
+        raise AvspnetError(f"confusion: {len(y_true)} true labels but {len(y_pred)} predictions")
+    outside = (y_true < 0) | (y_true >= n_classes) | (y_pred < 0) | (y_pred >= n_classes)
+    if outside.any():
+        raise AvspnetError(f"confusion: class indices must lie in 0..{n_classes - 1}")
+    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts

@@ -1,0 +1,1 @@
+"""The paper's experiment as one reproducible run: pre-train front-ends, transfer, report."""

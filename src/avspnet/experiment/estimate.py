@@ -1,0 +1,91 @@
+"""A time estimate printed before a long run, from a few timed steps on this machine.
+
+It times two pre-training steps of the configured network and one epoch of
+a head on data of the grid's size, then scales by the planned step and epoch
+counts (upper bounds: early stopping usually ends sooner).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..models.avspnet import AVSpNet
+from ..training.device import Runtime
+from ..training.pretrain_config import phases
+from ..training.transfer import fit_head
+from .config import ExperimentConfig
+from .splits import FoldSplit
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def _time_pretrain_step(config: ExperimentConfig) -> tuple[float, float]:
+    """Seconds per training step and per inference batch of the configured network."""
+    settings = config.pretrain
+    runtime = Runtime.resolve(settings.device, settings.precision, settings.channels_last)
+    model = runtime.prepare(AVSpNet(settings.model))
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    x = torch.randn(settings.batch_size, settings.model.n_bins, settings.model.n_frames, device=runtime.device)
+    y = torch.zeros(settings.batch_size, dtype=torch.long, device=runtime.device)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        with runtime.autocast():
+            reconstruction, logits = model(x)
+            loss = nn.functional.mse_loss(reconstruction.float(), x) + nn.functional.cross_entropy(logits.float(), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - start)
+    model.eval()
+    start = time.perf_counter()
+    with torch.no_grad(), runtime.autocast():
+        model.encoder(x)
+    return min(times[1:]), time.perf_counter() - start
+
+
+def _time_head_epoch(config: ExperimentConfig, n_segments: int, dim: int, n_classes: int) -> float:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n_segments, dim)).astype(np.float32)
+    y = rng.integers(0, n_classes, n_segments)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        once = replace(config.transfer, epochs=1, patience=0)
+        start = time.perf_counter()
+        fit_head(x, y, x[:64], y[:64], n_classes, once, seed=0)
+        return time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
+
+
+def estimate_seconds(config: ExperimentConfig, background, target, splits: list[FoldSplit],
+                     workers: int) -> dict[str, float]:
+    """Upper-bound seconds per stage: pretrain, embed, transfer grid."""
+    step_s, embed_batch_s = _time_pretrain_step(config)
+    settings = config.pretrain
+    per_epoch = math.ceil(len(background.segments) / settings.batch_size)
+    steps = per_epoch * settings.epochs
+    if settings.max_steps:
+        steps = min(steps, settings.max_steps)
+    pretrain_s = step_s * steps * sum(len(phases(name)) for name in config.frontends)
+    n_target = len(target.segments)
+    embed_s = embed_batch_s * math.ceil(n_target / settings.batch_size) * len(config.frontends)
+    segments_per_utt = n_target / max(len(target.segments.utterances), 1)
+    fit_sizes = [len(part.fit) * segments_per_utt for split in splits for part in split.fractions.values()]
+    mean_fit = float(np.mean(fit_sizes)) if fit_sizes else 0.0
+    epoch_s = _time_head_epoch(config, max(int(mean_fit), 64), settings.model.embed_dim, 4) if fit_sizes else 0.0
+    grid_s = epoch_s * config.transfer.epochs * len(fit_sizes) * len(config.frontends) / max(workers, 1)
+    return {"pretrain": round(pretrain_s, 1), "embed": round(embed_s, 1), "transfer grid": round(grid_s, 1)}

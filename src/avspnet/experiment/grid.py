@@ -1,0 +1,99 @@
+"""The transfer grid: every (front-end, task, fold, fraction) head, fitted on cached embeddings.
+
+A job is one (front-end, task, fold) with all its fractions; jobs are
+independent, seeded by (task, fold, fraction) only, so every front-end gets
+the same head initialisation and the same data order, and results do not
+depend on how many processes run them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import confusion_matrix
+
+from ..evaluation.metrics import uar
+from ..parallel import map_jobs
+from ..evaluation.vote import majority_vote
+from ..training.transfer import TransferConfig, fit_head, predict_proba
+from ..evaluation.tasks import TASK_CLASSES
+from .splits import FoldSplit
+
+
+@dataclass(frozen=True)
+class GridJob:
+    frontend: str
+    embeddings: Path
+    split: FoldSplit
+    utt_labels: np.ndarray
+    utt_index: np.ndarray
+    config: TransferConfig
+    seed: int
+
+
+@dataclass
+class JobResult:
+    rows: list[dict]
+    confusion: np.ndarray
+    frontend: str
+    task: str
+
+
+def job_seed(seed: int, task: str, fold: int, fraction: float) -> int:
+    return (seed * 1_000_003 + zlib.crc32(f"{task}/{fold}/{fraction}".encode())) % 2**31
+
+
+def evaluate_head(head, embeddings: np.ndarray, utt_index: np.ndarray, utterances: np.ndarray,
+                  n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Utterance predictions (majority vote over segments) and mean probabilities for `utterances`."""
+    rows = segment_rows(utt_index, utterances)
+    local = np.searchsorted(utterances, utt_index[rows])
+    probs = predict_proba(head, embeddings[rows])
+    if len(probs) == 0:
+        return np.zeros(len(utterances), np.int64), np.zeros((len(utterances), n_classes), np.float32)
+    return majority_vote(probs, local, len(utterances))
+
+
+def segment_rows(utt_index: np.ndarray, utterances: np.ndarray) -> np.ndarray:
+    """Rows of the segments that belong to the (sorted) utterance indices given."""
+    return np.flatnonzero(np.isin(utt_index, utterances))
+
+
+def run_job(job: GridJob) -> JobResult:
+    """Fit one head per fraction and score it on the fold's test speakers."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        embeddings = np.load(job.embeddings, mmap_mode="r")
+        split = job.split
+        n_classes = len(TASK_CLASSES[split.task])
+        segment_labels = job.utt_labels[job.utt_index]
+        test_truth = job.utt_labels[split.test]
+        rows, confusion = [], np.zeros((n_classes, n_classes), np.int64)
+        for fraction in sorted(split.fractions):
+            parts = split.fractions[fraction]
+            fit_rows = segment_rows(job.utt_index, parts.fit)
+            val_rows = segment_rows(job.utt_index, parts.val)
+            fit = fit_head(np.asarray(embeddings[fit_rows]), segment_labels[fit_rows],
+                           np.asarray(embeddings[val_rows]), segment_labels[val_rows], n_classes, job.config,
+                           seed=job_seed(job.seed, split.task, split.fold, fraction))
+            predicted, _ = evaluate_head(fit.head, embeddings, job.utt_index, split.test, n_classes)
+            rows.append({
+                "frontend": job.frontend, "task": split.task, "fraction": fraction, "fold": split.fold,
+                "uar": uar(test_truth, predicted, labels=np.arange(n_classes)), "n_test": len(split.test),
+                "n_train": len(parts.fit), "n_val": len(parts.val), "best_epoch": fit.best_epoch,
+            })
+            if fraction == max(split.fractions):
+                confusion = confusion_matrix(test_truth, predicted, labels=np.arange(n_classes))
+        return JobResult(rows=rows, confusion=confusion, frontend=job.frontend, task=split.task)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def run_grid(jobs: list[GridJob], workers: int, progress: bool = True) -> list[JobResult]:
+    return map_jobs(run_job, jobs, workers, progress, desc="transfer grid", unit="fit-set", chunksize=1,
+                    spawn=True, min_parallel=2)

@@ -1,0 +1,72 @@
+"""On-disk cache of acoustic measures: each file measured once per acoustic config.
+
+Key: <cache>/proxy/<acoustic-config hash>/<sha1 of the audio bytes>.json,
+the same scheme as the feature cache, so renamed or shared files are
+measured once and a changed file or config misses. Files are measured in
+parallel over processes: Praat's pitch tracker is the slow part.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..configio import config_hash
+from ..features.cache import default_cache_dir, file_digest
+from ..log import SkipLog, get_logger
+from ..parallel import map_jobs
+from .acoustic import MEASURES, measure_file
+from .config import AcousticConfig
+
+NOTE = "acoustic_note"
+
+
+def acoustic_dir(cache_dir: Path, config: AcousticConfig) -> Path:
+    return Path(cache_dir) / "proxy" / config_hash(config)
+
+
+def _measure_to_cache(job: tuple[str, str, AcousticConfig]) -> None:
+    audio_path, out_path, config = job
+    values, note = measure_file(audio_path, config)
+    tmp = f"{out_path}.{os.getpid()}.tmp"
+    Path(tmp).write_text(json.dumps({"values": values, "note": note}), encoding="utf-8")
+    os.replace(tmp, out_path)
+
+
+def acoustic_values(
+    manifest: pd.DataFrame,
+    config: AcousticConfig = AcousticConfig(),
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, SkipLog]:
+    """One row per manifest utterance: utt_id, the MEASURES (NaN when unmeasurable) and a note."""
+    out_dir = acoustic_dir(cache_dir or default_cache_dir(), config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    skips = SkipLog("proxy.acoustic")
+    targets: dict[str, Path | None] = {}
+    jobs: dict[str, tuple[str, str, AcousticConfig]] = {}
+    for utt_id, audio_path in zip(manifest["utt_id"], manifest["path"]):
+        if not Path(audio_path).is_file():
+            targets[utt_id] = None
+            continue
+        target = out_dir / f"{file_digest(audio_path)}.json"
+        targets[utt_id] = target
+        if not target.exists():
+            jobs.setdefault(str(target), (audio_path, str(target), config))
+    map_jobs(_measure_to_cache, list(jobs.values()), workers, progress, desc="acoustic")
+    rows = []
+    for utt_id, target in targets.items():
+        record = json.loads(target.read_text(encoding="utf-8")) if target else {
+            "values": dict.fromkeys(MEASURES, math.nan), "note": "audio file not found"}
+        if all(math.isnan(record["values"][m]) for m in MEASURES):
+            skips.skip(utt_id, record["note"])
+        rows.append({"utt_id": utt_id, **record["values"], NOTE: record["note"]})
+    reused = sum(1 for t in targets.values() if t is not None and str(t) not in jobs)
+    get_logger("proxy.acoustic").info("%d files measured, %d utterances reused from %s; %s",
+                                      len(jobs), reused, out_dir, skips.summary())
+    return pd.DataFrame(rows, columns=["utt_id", *MEASURES, NOTE]), skips

@@ -1,0 +1,125 @@
+"""The paper's Table 3: front-ends as rows, task x label fraction as columns.
+
+UAR is shown in percent as "mean ± std" over the cross-validation folds; the
+best mean of each column is bold in the Markdown so the table can be read
+without the code. The CSVs keep the unrounded numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation.tasks import TASK_CLASSES, chance_level
+from .summary import check_results, ordered, summarise
+
+MISSING = "–"
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}"
+
+
+def _in_order(frame: pd.DataFrame, frontends: list[str], tasks: list[str], extra: Sequence[str] = ()) -> pd.DataFrame:
+    keys = [frame["frontend"].map({name: i for i, name in enumerate(frontends)}),
+            frame["task"].map({name: i for i, name in enumerate(tasks)}), frame["fraction"]]
+    keys += [frame[column] for column in extra]
+    order = np.lexsort([np.asarray(key) for key in reversed(keys)])
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _layout(results: pd.DataFrame, frontends_order: Sequence[str] | None,
+            tasks_order: Sequence[str] | None) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(summary in table order, front-ends in row order, tasks in column order)."""
+    summary = summarise(results)
+    frontends = ordered(summary["frontend"], frontends_order)
+    tasks = ordered(summary["task"], tasks_order or tuple(TASK_CLASSES))
+    return _in_order(summary, frontends, tasks), frontends, tasks
+
+
+def _columns(summary: pd.DataFrame, tasks: list[str]) -> list[tuple[str, float]]:
+    """(task, fraction) columns: tasks in order, fractions ascending."""
+    return sorted(set(zip(summary["task"], summary["fraction"])), key=lambda cell: (tasks.index(cell[0]), cell[1]))
+
+
+def _column_label(task: str, fraction: float) -> str:
+    return f"{task} {100 * fraction:g}%"
+
+
+def table3(results: pd.DataFrame, frontends_order: Sequence[str] | None = None,
+           tasks_order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Display table: index = front-ends, columns = (task, fraction), cells "mean ± std" in %.
+
+    Front-ends and tasks follow the given orders, then any others in order of
+    appearance; a cell with no result reads "–". The numeric means and
+    standard deviations are `summarise(results)`.
+    """
+    summary, frontends, tasks = _layout(results, frontends_order, tasks_order)
+    columns = _columns(summary, tasks)
+    cells = {(row.frontend, row.task, row.fraction): f"{_percent(row.uar_mean)} ± {_percent(row.uar_std)}"
+             for row in summary.itertuples()}
+    data = [[cells.get((frontend, task, fraction), MISSING) for task, fraction in columns] for frontend in frontends]
+    index = pd.Index(frontends, name="front-end")
+    return pd.DataFrame(data, index=index, columns=pd.MultiIndex.from_tuples(columns, names=["task", "fraction"]))
+
+
+def _best_cells(summary: pd.DataFrame) -> set[tuple[str, str, float]]:
+    """Cells whose displayed mean is the best of their column (ties all win)."""
+    shown = summary.assign(shown=summary["uar_mean"].map(_percent).astype(float))
+    best = shown.groupby(["task", "fraction"])["shown"].transform("max")
+    winners = shown[shown["shown"] == best]
+    return set(zip(winners["frontend"], winners["task"], winners["fraction"]))
+
+
+def _fold_lines(results: pd.DataFrame, tasks: list[str]) -> list[str]:
+    frame = check_results(results)
+    lines = []
+    for task in tasks:
+        rows = frame[frame["task"] == task]
+        folds = rows["fold"].nunique()
+        tested = rows.groupby(["frontend", "fraction"])["n_test"].sum().max()
+        lines.append(f"{task}: {folds} speaker-independent folds, {tested} test utterances in all")
+    return lines
+
+
+def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = (),
+                    frontends_order: Sequence[str] | None = None, tasks_order: Sequence[str] | None = None) -> str:
+    """The whole table3.md text: title, notes, chance levels, folds, then the table."""
+    summary, frontends, tasks = _layout(results, frontends_order, tasks_order)
+    columns = _columns(summary, tasks)
+    display = table3(results, frontends_order, tasks_order)
+    best = _best_cells(summary)
+    chance = ", ".join(f"{task} {_percent(chance_level(task))}%" for task in tasks if task in TASK_CLASSES)
+    lines = [f"# {title}", ""]
+    lines += [f"- {note}" for note in notes]
+    lines.append("- UAR (unweighted average recall) on utterances, in %: mean ± std over folds (best per column in bold).")
+    if chance:
+        lines.append(f"- Chance level: {chance}.")
+    lines += [f"- {line}." for line in _fold_lines(results, tasks)]
+    header = ["Front-end"] + [_column_label(task, fraction) for task, fraction in columns]
+    lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for frontend in frontends:
+        row = [frontend]
+        for task, fraction in columns:
+            cell = display.loc[frontend, (task, fraction)]
+            row.append(f"**{cell}**" if (frontend, task, fraction) in best else cell)
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_table3(results: pd.DataFrame, out_dir: str | Path, title: str, notes: Sequence[str] = (),
+                 frontends_order: Sequence[str] | None = None,
+                 tasks_order: Sequence[str] | None = None) -> tuple[Path, Path]:
+    """Write table3.md, table3.csv (long form) and per_fold.csv; return the first two paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    md_path, csv_path = out / "table3.md", out / "table3.csv"
+    md_path.write_text(table3_markdown(results, title, notes, frontends_order, tasks_order), encoding="utf-8")
+    summary, frontends, tasks = _layout(results, frontends_order, tasks_order)
+    summary.to_csv(csv_path, index=False, float_format="%.6f")
+    per_fold = _in_order(check_results(results), frontends, tasks, extra=["fold"])
+    per_fold.to_csv(out / "per_fold.csv", index=False, float_format="%.6f")
+    return md_path, csv_path

@@ -1,0 +1,1 @@
+"""Pre-training of the eight front-ends and transfer to labeled corpora."""

@@ -1,0 +1,51 @@
+"""Checkpoints: an epoch-by-epoch run state for resuming, and the final pre-trained model with its provenance."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from ..configio import from_dict
+from ..errors import ConfigError
+from ..models.avspnet import Encoder
+from ..models.config import ModelConfig
+
+RUN_STATE = "last.pt"
+FINAL = "pretrained.pt"
+
+
+def save(payload: dict, path: Path) -> None:
+    """Write atomically, so an interruption never leaves a half-written checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load(path: Path) -> dict:
+    if not Path(path).is_file():
+        raise ConfigError(f"checkpoint not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
+        raise ConfigError(f"{path}: not a readable avspnet checkpoint ({type(exc).__name__}: {exc})") from None
+
+
+def encoder_state(model_state: dict) -> dict:
+    return {k.removeprefix("encoder."): v for k, v in model_state.items() if k.startswith("encoder.")}
+
+
+def load_encoder(checkpoint: Path) -> tuple[Encoder, dict]:
+    """The pre-trained encoder (eval mode, CPU, normalisation included) and the checkpoint's metadata.
+
+    The dict holds `config` (resolved PretrainConfig), `metadata` (the
+    caller's proxy source / data hash), `history` and `runtime`.
+    """
+    payload = load(Path(checkpoint))
+    if "model_state" not in payload or "config" not in payload:
+        raise ConfigError(f"{checkpoint}: not a pre-trained avspnet model")
+    encoder = Encoder(from_dict(ModelConfig, payload["config"]["model"], f"{checkpoint}: model"))
+    encoder.load_state_dict(encoder_state(payload["model_state"]))
+    return encoder.eval(), {k: v for k, v in payload.items() if k != "model_state"}

@@ -1,0 +1,79 @@
+"""Pre-training settings and the eight front-ends of the paper's Table 2 as training phases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError
+from ..models.config import ModelConfig
+from .device import DEVICES, PRECISIONS
+
+FRONTENDS = ("R", "W_a", "W_v", "AE", "W_AE_a", "W_AE_v", "AVSpNET_a", "AVSpNET_v")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One training stage: which losses it uses and which proxy label ('arousal'/'valence'/None)."""
+
+    name: str
+    mse: bool
+    ce: bool
+    label: str | None
+
+
+def phases(frontend: str) -> tuple[Phase, ...]:
+    """R: none; W: proxy head; AE: autoencoder; W_AE: autoencoder then proxy head; AVSpNET: joint."""
+    if frontend not in FRONTENDS:
+        raise ConfigError(f"frontend must be one of {', '.join(FRONTENDS)}, got {frontend!r}")
+    label = {"a": "arousal", "v": "valence"}.get(frontend.rsplit("_", 1)[-1])
+    ae, proxy = Phase("ae", True, False, None), Phase("proxy", False, True, label)
+    return {
+        "R": (), "AE": (ae,),
+        "W_a": (proxy,), "W_v": (proxy,),
+        "W_AE_a": (ae, proxy), "W_AE_v": (ae, proxy),
+        "AVSpNET_a": (Phase("joint", True, True, label),), "AVSpNET_v": (Phase("joint", True, True, label),),
+    }[frontend]
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    frontend: str = "AVSpNET_a"
+    # Joint loss alpha * MSE + (1 - alpha) * CE (AVSpNET front-ends only).
+    alpha: float = 0.5
+    # Epochs per phase (W_AE front-ends have two phases).
+    epochs: int = 30
+    # Optimiser steps per phase at most (a budget cap); None = no cap.
+    max_steps: int | None = None
+    batch_size: int = 32
+    lr: float = 1e-3
+    # Share of speakers held out for early stopping (at least one when there are two or more).
+    val_speaker_fraction: float = 0.1
+    # Epochs without a better validation loss before a phase stops.
+    patience: int = 3
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    # "auto" | True | False: channels-last memory layout for the convolutions.
+    channels_last: str | bool = "auto"
+    # torch.compile the training step: off by default, since with channels-last it
+    # saved under 1% of a paper-size CPU step for ~30 s of compilation
+    # (benchmarks/bench_pretrain.py); unmeasured on CUDA.
+    compile: bool = False
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def __post_init__(self) -> None:
+        phases(self.frontend)
+        if not 0 <= self.alpha <= 1:
+            raise ConfigError(f"alpha must lie in [0, 1], got {self.alpha}")
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
+            raise ConfigError("epochs, batch_size and patience must be positive")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError(f"max_steps must be positive or null, got {self.max_steps}")
+        if not 0 <= self.val_speaker_fraction < 1:
+            raise ConfigError(f"val_speaker_fraction must lie in [0, 1), got {self.val_speaker_fraction}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.device not in DEVICES and not self.device.startswith("cuda:"):
+            raise ConfigError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
+        if self.channels_last not in ("auto", True, False):
+            raise ConfigError(f"channels_last must be auto, true or false, got {self.channels_last!r}")

@@ -1,0 +1,43 @@
+"""Experiment configs: the shipped ones parse, presets expand, paths resolve, mistakes are named."""
+
+from pathlib import Path
+
+import pytest
+
+from avspnet.errors import ConfigError
+from avspnet.experiment.config import load_experiment
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+@pytest.mark.parametrize("target", ["ravdess", "casia", "urdu"])
+def test_leave_one_corpus_out_configs(target):
+    config = load_experiment(CONFIGS / f"loco_{target}.yaml")
+    assert Path(config.target.root) == CONFIGS.parent.parent / "shared" / "data" / target
+    assert {Path(b.root).name for b in config.background} == {"ravdess", "casia", "urdu"} - {target}
+    assert config.transfer.preset == "tuned" and config.transfer.optimizer == "adam"
+    assert len(config.frontends) == 8 and config.n_folds == 5
+
+
+def test_paper_config_needs_its_data_paths(monkeypatch, tmp_path):
+    monkeypatch.delenv("AVSPNET_IEMOCAP", raising=False)
+    with pytest.raises(ConfigError, match="environment variable"):
+        load_experiment(CONFIGS / "paper_iemocap.yaml")
+    monkeypatch.setenv("AVSPNET_IEMOCAP", str(tmp_path / "iemocap"))
+    monkeypatch.setenv("AVSPNET_MEDIA", str(tmp_path / "media.csv"))
+    config = load_experiment(CONFIGS / "paper_iemocap.yaml")
+    assert config.transfer.optimizer == "sgd" and config.transfer.lr == 1e-5
+    assert config.pretrain.model.channels == 32 and config.pretrain.batch_size == 32
+
+
+def test_mistakes_are_named(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [R]\nepochz: 3\n")
+    with pytest.raises(ConfigError, match="epochz"):
+        load_experiment(path)
+    path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [R]\ntransfer: {preset: fast}\n")
+    with pytest.raises(ConfigError, match="preset"):
+        load_experiment(path)
+    path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [AE]\n")
+    with pytest.raises(ConfigError, match="background"):
+        load_experiment(path)

@@ -1,0 +1,71 @@
+"""`avspnet experiment` end to end on a tiny synthetic corpus: report, model, reproducibility."""
+
+import json
+import shutil
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from avspnet.cli import main
+from avspnet.corpora.manifest import write_manifest
+from avspnet.corpora.synthetic import SyntheticConfig, make_synthetic_corpus
+from avspnet.experiment.config import CorpusSpec, ExperimentConfig
+from avspnet.experiment.runner import run_experiment
+from avspnet.models.config import ModelConfig
+from avspnet.training.pretrain_config import PretrainConfig
+from avspnet.training.transfer import transfer_preset
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+
+@pytest.fixture(scope="module")
+def tiny_config(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synthetic")
+    corpus = make_synthetic_corpus(root / "corpus", SyntheticConfig(n_speakers=6, utterances_per_speaker=8), workers=1)
+    speakers = sorted(corpus["speaker"].unique())
+    target = write_manifest(corpus[corpus["speaker"].isin(speakers[:4])], root / "target.csv")
+    background = write_manifest(corpus[~corpus["speaker"].isin(speakers[:4])], root / "background.csv")
+    return ExperimentConfig(
+        name="tiny", seed=1,
+        target=CorpusSpec(name="target", manifest=str(target)),
+        background=(CorpusSpec(name="background", manifest=str(background)),),
+        pretrain=PretrainConfig(model=ModelConfig(channels=2, embed_dim=16, latent_dim=4, head_dims=(8, 4)),
+                                epochs=1, max_steps=2, precision="fp32"),
+        frontends=("R", "AVSpNET_a"), tasks=("arousal", "emotion4"), fractions=(0.5, 1.0), n_folds=2,
+        transfer=transfer_preset("tuned", hidden=(16, 8), epochs=3, patience=0, batch_size=16), workers=1,
+        notes=("tiny test run",),
+    )
+
+
+def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
+    cache = tmp_path / "cache"
+    table = run_experiment(tiny_config, tmp_path / "a", cache, progress=False)
+    assert "tiny test run" in table.read_text()
+    cells = pd.read_csv(tmp_path / "a" / "table3.csv")
+    assert len(cells) == 2 * 2 * 2 and cells["uar_mean"].notna().all() and cells["uar_std"].notna().all()
+    for name in ("per_fold.csv", "uar_vs_fraction.png", "confusions.png", "config.yaml", "models/arousal.pt"):
+        assert (tmp_path / "a" / name).stat().st_size > 0
+    info = json.loads((tmp_path / "a" / "run.json").read_text())
+    assert info["avspnet_version"] and info["data_hashes"]["target"] and info["timings_s"]["transfer grid"] >= 0
+
+    again = run_experiment(tiny_config, tmp_path / "b", tmp_path / "fresh-cache", progress=False)
+    assert again.exists()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "b" / "per_fold.csv"),
+                                  pd.read_csv(tmp_path / "a" / "per_fold.csv"))
+
+
+def test_parallel_grid_gives_the_same_numbers(tiny_config, tmp_path):
+    serial = run_experiment(replace(tiny_config, export_models=False), tmp_path / "s", tmp_path / "c", progress=False)
+    parallel = run_experiment(replace(tiny_config, export_models=False, workers=2), tmp_path / "p", tmp_path / "c",
+                              progress=False)
+    pd.testing.assert_frame_equal(pd.read_csv(serial.parent / "per_fold.csv"), pd.read_csv(parallel.parent / "per_fold.csv"))
+
+
+def test_predict_command_on_the_exported_model(tiny_config, tmp_path, capsys):
+    run_experiment(tiny_config, tmp_path / "run", tmp_path / "cache", progress=False)
+    audio = pd.read_csv(tiny_config.target.manifest)["path"].iloc[0]
+    assert main(["predict", str(tmp_path / "run" / "models" / "emotion4.pt"), audio, "--segments"]) == 0
+    out = capsys.readouterr().out
+    assert "emotion4=" in out and "segment 0" in out
+    assert main(["predict", str(tmp_path / "run" / "models" / "emotion4.pt"), str(tmp_path / "missing.wav")]) == 1

@@ -1,0 +1,34 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from avspnet.errors import AvspnetError
+from avspnet.evaluation import TASK_CLASSES
+from avspnet.reports import plot_confusions, plot_uar_vs_fraction
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_uar_plot_is_a_png(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [dict(frontend=f, task=t, fraction=fr, fold=k, uar=rng.uniform(0.3, 0.8), n_test=20)
+            for f in ["R", "AE", "AV-SpNET_a"] for t in ["arousal", "valence", "emotion4"]
+            for fr in [0.25, 0.5, 0.75, 1.0] for k in range(3)]
+    path = plot_uar_vs_fraction(pd.DataFrame(rows), tmp_path / "plots" / "uar.png")
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+
+
+def test_confusion_grid_is_a_png_and_checks_shapes(tmp_path):
+    names = {task: list(classes) for task, classes in TASK_CLASSES.items()}
+    confusions = {
+        ("R", "arousal"): np.array([[5, 3], [2, 7]]),
+        ("R", "emotion4"): np.arange(16).reshape(4, 4),
+        ("AV", "arousal"): np.array([[0, 0], [1, 9]]),
+    }
+    path = plot_confusions(confusions, names, tmp_path / "confusions.png")
+    assert path.read_bytes().startswith(PNG_MAGIC)
+    with pytest.raises(AvspnetError, match="AV / arousal matrix is"):
+        plot_confusions({("AV", "arousal"): np.ones((3, 3))}, names, tmp_path / "bad.png")
+    with pytest.raises(AvspnetError, match="no class names"):
+        plot_confusions({("AV", "dominance"): np.ones((2, 2))}, names, tmp_path / "bad.png")
