@@ -32,6 +32,12 @@ demo: install
 bench: install
 	$(BIN)/python benchmarks/bench_features.py
 	$(BIN)/python benchmarks/bench_proxy.py
+	if [ -d ../shared/data/ravdess ]; then \
+	  $(BIN)/avspnet corpus ravdess ../shared/data/ravdess -o manifests/ravdess.csv && \
+	  $(BIN)/avspnet proxy manifests/ravdess.csv && \
+	  $(BIN)/python benchmarks/bench_pretrain.py --manifest manifests/ravdess.csv; \
+	else echo "bench_pretrain skipped: ../shared/data/ravdess not found"; fi
+	$(BIN)/python benchmarks/bench_grid.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

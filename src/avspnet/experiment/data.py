@@ -21,6 +21,7 @@ from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet, load_segments
 from ..log import get_logger
 from ..proxy import ProxyConfig, compute_proxy_labels
+from ..training.background import segment_proxy_labels
 from .config import CorpusSpec
 
 
@@ -81,14 +82,14 @@ def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, prox
         hashes[name] = manifest_hash(manifest)
         labels = compute_proxy_labels(manifest, proxy, cache_dir, workers, progress)
         segment_set = load_segments(manifest, features, cache_dir, workers, progress)
-        per_utt = segment_set.utterances[["utt_id"]].merge(labels, on="utt_id", how="left")
-        for column, out in (("proxy_arousal", arousal), ("proxy_valence", valence)):
-            out.append(per_utt[column].fillna(-1).to_numpy(dtype=np.int64)[segment_set.utt_index])
+        segment_arousal, segment_valence = segment_proxy_labels(segment_set, labels)
+        arousal.append(segment_arousal)
+        valence.append(segment_valence)
         blocks.append(segment_set.segments)
         speakers.append(segment_set.labels("speaker").astype(str))
         counts[name] = {f"{column}={value}": int(n)
                         for column in ("proxy_arousal", "proxy_valence")
-                        for value, n in per_utt[column].value_counts(dropna=False).items()}
+                        for value, n in labels[column].value_counts(dropna=False).items()}
         get_logger("experiment").info("background %s: %d segments, proxy labels %s", name,
                                       len(segment_set), counts[name])
     if not any(len(b) for b in blocks):

@@ -18,7 +18,7 @@ from ..training.transfer import transfer_preset
 from .config import CorpusSpec, ExperimentConfig
 
 DEMO_CORPUS = SyntheticConfig(n_speakers=16, utterances_per_speaker=36)
-DEMO_MODEL = ModelConfig(channels=8, embed_dim=128, latent_dim=32, head_dims=(64, 32))
+DEMO_MODEL = ModelConfig(channels=4, embed_dim=64, latent_dim=16, head_dims=(32, 16))
 
 
 def prepare_demo_data(work_dir: Path, seed: int, workers: int | None = None) -> tuple[Path, Path]:
@@ -39,12 +39,13 @@ def demo_config(target: Path, background: Path, seed: int = 0, workers: int = 0)
         workers=workers,
         target=CorpusSpec(name="synthetic-target", manifest=str(target)),
         background=(CorpusSpec(name="synthetic-background", manifest=str(background)),),
-        pretrain=PretrainConfig(frontend="AVSpNET_a", model=DEMO_MODEL, epochs=8, seed=seed),
-        transfer=transfer_preset("tuned", hidden=(128, 64, 32), epochs=30, patience=5, batch_size=32),
+        pretrain=PretrainConfig(frontend="AVSpNET_a", model=DEMO_MODEL, epochs=3, max_steps=20, precision="fp32",
+                                seed=seed),
+        transfer=transfer_preset("tuned", hidden=(128, 64, 32), epochs=20, patience=3, batch_size=32),
         notes=(
             "SYNTHETIC DEMO: every utterance is espeak-ng speech made by `avspnet demo`; the numbers say the "
             "pipeline works, not how well it does on real speech.",
             "Background = 8 synthetic voices with their labels hidden (proxy labels only); target = 8 other voices.",
-            "Network narrowed for speed (8 conv channels, 128-d embedding); use configs/ for the paper's sizes.",
+            "Network narrowed for speed (4 conv channels, 64-d embedding, 20 pre-training steps per phase); use configs/ for the paper's sizes.",
         ),
     )

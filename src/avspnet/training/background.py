@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..corpora.manifest import manifest_hash, read_manifest
 from ..features.config import FeatureConfig
@@ -26,6 +27,15 @@ class Background:
     metadata: dict
 
 
+def segment_proxy_labels(segment_set, proxy: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per-segment proxy arousal and valence of a SegmentSet, -1 where the utterance has none."""
+    by_utt = proxy.set_index("utt_id")
+    utt_ids = segment_set.labels("utt_id")
+    arousal, valence = (by_utt[column].reindex(utt_ids).fillna(-1).to_numpy(dtype=np.int64)
+                        for column in ("proxy_arousal", "proxy_valence"))
+    return arousal, valence
+
+
 def load_background(manifests: list[Path], features: FeatureConfig = FeatureConfig(), cache_dir: Path | None = None,
                     workers: int | None = None, progress: bool = True) -> Background:
     """Segments of every manifest with the proxy labels of `<stem>.proxy.csv` beside it.
@@ -37,14 +47,11 @@ def load_background(manifests: list[Path], features: FeatureConfig = FeatureConf
     parts, digests, sources = [], [], []
     for position, path in enumerate(map(Path, manifests)):
         manifest, labels_path = read_manifest(path), proxy_path(path)
-        proxy = read_proxy(labels_path).set_index("utt_id")
         segment_set = load_segments(manifest.drop(columns=["arousal", "valence", "emotion4", "emotion"], errors="ignore"),
                                     features, cache_dir, workers, progress)
-        utt_ids = segment_set.labels("utt_id")
-        labels = [proxy[col].reindex(utt_ids).fillna(-1).to_numpy(dtype=np.int64)
-                  for col in ("proxy_arousal", "proxy_valence")]
+        labels = segment_proxy_labels(segment_set, read_proxy(labels_path))
         unlabelled = int((labels[0] < 0).sum())
-        log.info("%s: %d segments, %d without a proxy arousal label", path, len(utt_ids), unlabelled)
+        log.info("%s: %d segments, %d without a proxy arousal label", path, len(segment_set), unlabelled)
         speakers = np.char.add(f"{position}:", segment_set.labels("speaker").astype(str))
         parts.append((segment_set.segments, speakers, *labels))
         digests.append(manifest_hash(manifest) + hashlib.sha1(labels_path.read_bytes()).hexdigest())
