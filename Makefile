@@ -23,7 +23,7 @@ install: $(BIN)/avspnet
 install-asr: install
 	$(BIN)/pip install -q -e ".[test,asr]"
 
-test: install
+test: install-asr
 	$(BIN)/python -m pytest -q
 
 demo: install
