@@ -1,6 +1,8 @@
 """The one table every corpus becomes: one row per utterance.
 
-Gold labels are nullable: `arousal`/`valence` are 1 (high/positive),
+`start_s` / `end_s` (seconds, optional) make a row a window of a longer
+recording; empty means the whole file. Gold labels are nullable:
+`arousal`/`valence` are 1 (high/positive),
 0 (low/negative) or missing; `emotion4` is one of EMOTION4 or empty. A
 category outside a task's mapping is kept in `emotion` and simply has no
 label for that task.
@@ -20,7 +22,7 @@ EMOTION4 = ("neutral", "happy", "angry", "sad")
 STRING_COLUMNS = ("utt_id", "path", "speaker", "group", "language", "transcript", "emotion", "emotion4")
 CORE_COLUMNS = (
     "utt_id", "path", "speaker", "group", "duration_s", "language",
-    "transcript", "emotion", "arousal", "valence", "emotion4",
+    "transcript", "emotion", "arousal", "valence", "emotion4", "start_s", "end_s",
 )
 LABEL_COLUMNS = ("arousal", "valence", "emotion4")
 RAW_PREFIX = "raw_"
@@ -53,7 +55,8 @@ def _normalise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         if column.startswith(RAW_PREFIX):
             frame[column] = frame[column].fillna("").astype(str)
-    frame["duration_s"] = pd.to_numeric(frame["duration_s"], errors="coerce").astype("float64")
+    for column in ("duration_s", "start_s", "end_s"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     for column in ("arousal", "valence"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     bad = set(frame["emotion4"]) - set(EMOTION4) - {""}
@@ -84,7 +87,7 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     for column in CORE_COLUMNS:
         if column not in frame:
             frame[column] = ""
-    frame = frame.replace({"arousal": {"": None}, "valence": {"": None}, "duration_s": {"": None}})
+    frame = frame.replace({c: {"": None} for c in ("arousal", "valence", "duration_s", "start_s", "end_s")})
     return make_manifest(frame.to_dict("records"))
 
 
