@@ -2,13 +2,16 @@
 
 import json
 import shutil
+from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import soundfile as sf
 
 from avspnet.cli import main
-from avspnet.corpora.manifest import write_manifest
+from avspnet.corpora.manifest import read_manifest, write_manifest
 from avspnet.corpora.synthetic import SyntheticConfig, make_synthetic_corpus
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
 from avspnet.experiment.runner import run_experiment
@@ -69,3 +72,32 @@ def test_predict_command_on_the_exported_model(tiny_config, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "emotion4=" in out and "segment 0" in out
     assert main(["predict", str(tmp_path / "run" / "models" / "emotion4.pt"), str(tmp_path / "missing.wav")]) == 1
+
+
+def _cache_files(cache) -> dict[str, int]:
+    """Every cached result (not the digest index) with its modification time."""
+    return {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in cache.rglob("*")
+            if p.is_file() and p.parent != cache}
+
+
+def test_editing_one_target_file_recomputes_exactly_what_depends_on_it(tiny_config, tmp_path):
+    target = read_manifest(tiny_config.target.manifest)
+    copies = []
+    for path in target["path"]:
+        copies.append(tmp_path / "audio" / Path(path).name)
+        copies[-1].parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, copies[-1])
+    manifest = write_manifest(target.assign(path=[str(p) for p in copies]), tmp_path / "target.csv")
+    config = replace(tiny_config, target=CorpusSpec(name="target", manifest=str(manifest)), export_models=False)
+    cache = tmp_path / "cache"
+    run_experiment(config, tmp_path / "a", cache, progress=False)
+    before = _cache_files(cache)
+    samples, rate = sf.read(copies[0])
+    sf.write(copies[0], samples * 0.5, rate)  # edited in place: same name, same duration
+    run_experiment(config, tmp_path / "b", cache, progress=False)
+    after = _cache_files(cache)
+    assert all(after[name] == mtime for name, mtime in before.items()), "a cached result was rewritten"
+    added = Counter(Path(name).parts[0] for name in set(after) - set(before))
+    assert added == {"features": 1, "segments": 1, "embeddings": len(config.frontends)}
+    runs = [json.loads((tmp_path / run / "run.json").read_text())["data_hashes"] for run in ("a", "b")]
+    assert runs[0]["target"] != runs[1]["target"] and runs[0]["background/background"] == runs[1]["background/background"]

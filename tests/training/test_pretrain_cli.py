@@ -45,3 +45,25 @@ def test_missing_proxy_labels_is_one_line(tmp_path, voice, capsys, monkeypatch):
     (tmp_path / "a.proxy.csv").unlink()
     assert main(["pretrain", "--manifest", str(manifest), "--frontend", "AE", "--out", str(tmp_path / "o")]) == 2
     assert "proxy labels not found" in capsys.readouterr().err
+
+
+def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, monkeypatch):
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    manifest = make_corpus(tmp_path, voice, "a")
+    (tmp_path / "tiny.yaml").write_text("batch_size: 4\nmodel: {channels: 2, embed_dim: 16, latent_dim: 4, head_dims: [8]}\n")
+    command = ["pretrain", "--manifest", str(manifest), "--frontend", "AE", "--out", str(tmp_path / "out"),
+               "--config", str(tmp_path / "tiny.yaml"), "--epochs", "1", "--device", "cpu", "--precision", "fp32",
+               "--no-progress"]
+    assert main(command) == 0
+    assert "on 12 segments" in capsys.readouterr().out
+    saved = (tmp_path / "out" / "pretrained.pt").stat().st_mtime_ns
+    assert main(command) == 0  # same data: reused, with the segment count it was trained on
+    assert "on 12 segments" in capsys.readouterr().out
+    assert (tmp_path / "out" / "pretrained.pt").stat().st_mtime_ns == saved
+    first = pd.read_csv(manifest)["path"].iloc[0]
+    voice(first, seconds=3.0, f0=200, seed=99)  # the same file, edited in place: other data
+    assert main(command) == 2
+    assert "on other data" in capsys.readouterr().err
+    (tmp_path / "out" / "pretrained.pt").write_bytes(b"truncated")
+    assert main(command) == 0  # an unreadable checkpoint is named and trained again
+    assert "on 13 segments" in capsys.readouterr().out

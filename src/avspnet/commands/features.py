@@ -8,7 +8,8 @@ from pathlib import Path
 from . import add_cache_arguments
 from ..configio import load_yaml
 from ..corpora.manifest import read_manifest
-from ..features.cache import default_cache_dir, extract_features, manifest_shard
+from ..content import default_cache_dir
+from ..features.cache import extract_features, manifest_shard
 from ..features.config import FeatureConfig
 
 NAME = "features"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..content import manifest_audio_keys
 from ..errors import CorpusError
 
 EMOTION4 = ("neutral", "happy", "angry", "sad")
@@ -91,13 +92,13 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     return make_manifest(frame.to_dict("records"))
 
 
-def manifest_hash(frame: pd.DataFrame) -> str:
-    """Content hash of a manifest, independent of where the corpus lies on disk.
+def manifest_hash(frame: pd.DataFrame, cache_dir: Path | None = None) -> str:
+    """Content hash of a manifest: its columns and the bytes of its audio, not where the corpus lies on disk.
 
-    Paths are reduced to their file names so the same corpus hashes the same
-    on every machine; durations stand in for the audio content.
+    Each row's audio counts by its sha1 and window (avspnet.content), so
+    audio edited in place changes the hash and a moved corpus keeps it.
     """
     columns = [c for c in frame.columns if c != "path"]
     payload = frame[columns].astype(str).to_csv(index=False)
-    payload += "\n".join(Path(p).name for p in frame["path"])
+    payload += "\n".join(str(key) for key in manifest_audio_keys(frame, cache_dir))
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -19,6 +19,7 @@ from ..corpora.manifest import LABEL_COLUMNS, RAW_PREFIX, manifest_hash, read_ma
 from ..errors import CorpusError
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet, load_segments
+from ..features.store import SegmentStore
 from ..log import get_logger
 from ..proxy import ProxyConfig, compute_proxy_labels
 from ..training.background import segment_proxy_labels
@@ -47,13 +48,13 @@ def hide_gold_labels(manifest: pd.DataFrame) -> pd.DataFrame:
 class TargetData:
     segments: SegmentSet
     manifest_hash: str
-    # Identifies the segment array: manifest content and feature config.
+    # Identifies the segment store: audio content and feature config.
     key: str
 
 
 @dataclass
 class BackgroundData:
-    segments: np.ndarray
+    segments: SegmentStore
     speakers: np.ndarray
     proxy_arousal: np.ndarray
     proxy_valence: np.ndarray
@@ -65,9 +66,8 @@ class BackgroundData:
 def load_target(spec: CorpusSpec, features: FeatureConfig, cache_dir: Path | None, seed: int,
                 workers: int | None, progress: bool) -> TargetData:
     manifest = corpus_manifest(spec, seed)
-    digest = manifest_hash(manifest)
     segments = load_segments(manifest, features, cache_dir, workers, progress)
-    return TargetData(segments=segments, manifest_hash=digest, key=f"{digest[:16]}_{config_hash(features)}")
+    return TargetData(segments=segments, manifest_hash=manifest_hash(manifest, cache_dir), key=segments.key)
 
 
 def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, proxy: ProxyConfig,
@@ -79,7 +79,7 @@ def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, prox
     for spec in specs:
         manifest = hide_gold_labels(corpus_manifest(spec, seed))
         name = spec.name or Path(spec.manifest).stem
-        hashes[name] = manifest_hash(manifest)
+        hashes[name] = manifest_hash(manifest, cache_dir)
         labels = compute_proxy_labels(manifest, proxy, cache_dir, workers, progress)
         segment_set = load_segments(manifest, features, cache_dir, workers, progress)
         segment_arousal, segment_valence = segment_proxy_labels(segment_set, labels)
@@ -96,7 +96,7 @@ def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, prox
         raise CorpusError("the background corpora gave no segments")
     key = config_hash({"manifests": hashes, "features": config_hash(features), "proxy": config_hash(proxy)})
     return BackgroundData(
-        segments=np.concatenate(blocks), speakers=np.concatenate(speakers),
+        segments=SegmentStore.concat(blocks), speakers=np.concatenate(speakers),
         proxy_arousal=np.concatenate(arousal), proxy_valence=np.concatenate(valence),
         manifest_hashes=hashes, proxy_counts=counts, key=key,
     )

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from ..configio import config_hash, to_dict
-from ..features.cache import default_cache_dir
+from ..content import default_cache_dir
 from ..log import get_logger
 from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
@@ -57,7 +57,8 @@ def pretrain_frontends(config: ExperimentConfig, background: BackgroundData, cac
         result = pretrain(
             background.segments, background.speakers, background.proxy_arousal, background.proxy_valence,
             settings, out_dir=cache_dir / "frontends" / f"{name}_{key}", progress=progress,
-            metadata={"background": background.manifest_hashes, "proxy_counts": background.proxy_counts},
+            metadata={"background": background.manifest_hashes, "proxy_counts": background.proxy_counts,
+                      "data_hash": background.key},
         )
         encoders[name] = result.encoder
     return encoders

@@ -1,21 +1,21 @@
 """On-disk feature cache: each file's spectrogram computed once, reused until it or the config changes.
 
-Key: <cache>/features/<feature-config hash>/<sha1 of the audio bytes>.npy,
-so a changed file or a changed config misses the cache, and an unchanged
-file is shared between manifests. Extraction runs over processes.
+Key: <cache>/features/<feature-config hash>/<audio key>.npy, the audio key
+being the sha1 of the audio bytes (plus the row's window, if any; see
+avspnet.content), so a changed file or a changed config misses the cache,
+and an unchanged file is shared between manifests. A truncated entry is
+logged and recomputed. Extraction runs over processes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..configio import config_hash
+from ..content import default_cache_dir, manifest_audio_keys, readable_npy, save_npy, unreadable, window_of
 from ..errors import AudioError, ConfigError
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
@@ -23,33 +23,29 @@ from .config import FeatureConfig
 from .spectrogram import file_spectrogram
 
 
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("AVSPNET_CACHE", Path.home() / ".cache" / "avspnet"))
-
-
-def file_digest(path: str | Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def feature_dir(cache_dir: Path, config: FeatureConfig) -> Path:
     return Path(cache_dir) / "features" / config_hash(config)
 
 
-def _extract_one(job: tuple[str, str, FeatureConfig]) -> tuple[str, str | None]:
-    """Compute and store one file's spectrogram; returns (output path, skip reason or None)."""
-    audio_path, out_path, config = job
+def _extract_one(job: tuple[str, str, FeatureConfig, float | None, float | None]) -> tuple[str, str | None]:
+    """Compute and store one row's spectrogram; returns (output path, skip reason or None)."""
+    audio_path, out_path, config, start_s, end_s = job
     try:
-        spectrogram = file_spectrogram(audio_path, config)
+        spectrogram = file_spectrogram(audio_path, config, start_s, end_s)
     except AudioError as exc:
         return out_path, str(exc)
-    tmp = f"{out_path}.{os.getpid()}.tmp.npy"
-    np.save(tmp, spectrogram)
-    os.replace(tmp, out_path)
+    save_npy(Path(out_path), spectrogram)
     return out_path, None
+
+
+def _cached(target: Path) -> bool:
+    """A complete entry exists; a truncated one is logged, removed and so recomputed."""
+    if not target.exists():
+        return False
+    if readable_npy(target):
+        return True
+    unreadable(target)
+    return False
 
 
 @dataclass
@@ -90,16 +86,19 @@ def extract_features(
     out_dir.mkdir(parents=True, exist_ok=True)
     skips = SkipLog("features")
     paths: dict[str, Path] = {}
-    jobs: list[tuple[str, str, FeatureConfig]] = []
+    jobs: list[tuple[str, str, FeatureConfig, float | None, float | None]] = []
     owners: dict[str, list[str]] = {}
-    for utt_id, audio_path in zip(manifest["utt_id"], manifest["path"]):
-        if not Path(audio_path).is_file():
-            skips.skip(audio_path, "audio file not found")
+    keys = manifest_audio_keys(manifest, cache_dir)
+    starts = manifest["start_s"] if "start_s" in manifest else [None] * len(manifest)
+    ends = manifest["end_s"] if "end_s" in manifest else [None] * len(manifest)
+    for utt_id, audio_path, key, start_s, end_s in zip(manifest["utt_id"], manifest["path"], keys, starts, ends):
+        if key is None:
+            skips.skip(audio_path, "audio file not found or unreadable")
             continue
-        target = out_dir / f"{file_digest(audio_path)}.npy"
+        target = out_dir / f"{key}.npy"
         paths[utt_id] = target
-        if not target.exists() and str(target) not in owners:
-            jobs.append((audio_path, str(target), config))
+        if str(target) not in owners and not _cached(target):
+            jobs.append((audio_path, str(target), config, *window_of(start_s, end_s)))
         owners.setdefault(str(target), []).append(utt_id)
     reused = len(paths) - sum(len(owners[j[1]]) for j in jobs)
     results = map_jobs(_extract_one, jobs, workers, progress, desc="features")

@@ -1,4 +1,4 @@
-"""Segments of a whole manifest as one array, each row tied back to its utterance."""
+"""Segments of a whole manifest as one lazily read store, each row tied back to its utterance."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..configio import config_hash
+from ..content import content_hash, default_cache_dir
 from ..errors import CorpusError
 from ..log import SkipLog, get_logger
 from .cache import extract_features
 from .config import FeatureConfig
-from .segments import cut_segments
+from .segments import count_segments, cut_segments
+from .store import SegmentStore, cached_store, write_store
 
 
 @dataclass
@@ -20,13 +23,15 @@ class SegmentSet:
     """`segments[i]` belongs to utterance `utterances.iloc[utt_index[i]]`.
 
     `utterances` holds only the manifest rows that yielded at least one
-    segment, in manifest order.
+    segment, in manifest order. `segments` is read from disk on demand;
+    `key` names its content (the audio bytes and the feature config).
     """
 
-    segments: np.ndarray
+    segments: SegmentStore
     utt_index: np.ndarray
     utterances: pd.DataFrame
     skips: SkipLog
+    key: str
 
     def __len__(self) -> int:
         return len(self.segments)
@@ -43,27 +48,39 @@ def load_segments(
     workers: int | None = None,
     progress: bool = True,
 ) -> SegmentSet:
-    """Features from the cache (computed on a miss), cut into segments."""
+    """Features from the cache (computed on a miss), cut into segments and stored once per content and config.
+
+    Segment counts come from the cached spectrograms' headers, so a warm
+    run reads no spectrogram; a cold one streams them into the store one
+    utterance at a time.
+    """
     index = extract_features(manifest, config, cache_dir, workers, progress)
     skips = index.skips
-    blocks, owners, kept = [], [], []
+    sources, counts, kept = [], [], []
     for row, utt_id in enumerate(manifest["utt_id"]):
         path = index.paths.get(utt_id)
         if path is None:
             continue
-        segments = cut_segments(np.load(path), config)
-        if len(segments) == 0:
+        count = count_segments(np.load(path, mmap_mode="r").shape[1], config)
+        if count == 0:
             skips.skip(utt_id, f"shorter than one segment ({config.segment_frames} frames), dropped")
             continue
-        owners.append(np.full(len(segments), len(kept), dtype=np.int64))
-        blocks.append(segments)
+        sources.append(path)
+        counts.append(count)
         kept.append(row)
-    if not blocks:
+    if not sources:
         raise CorpusError(f"no segments: every utterance was skipped ({skips.summary()})")
-    get_logger("features").info("%d segments from %d utterances; %s", sum(map(len, blocks)), len(kept), skips.summary())
+    key = content_hash({"features": config_hash(config), "audio": [p.stem for p in sources]})
+    target = Path(cache_dir or default_cache_dir()) / "segments" / f"{key}.npy"
+    store = cached_store(target)
+    if store is None:
+        blocks = (cut_segments(np.load(p), config) for p in sources)
+        store = SegmentStore.open(write_store(target, blocks, sum(counts), (config.n_bins, config.segment_frames)))
+    get_logger("features").info("%d segments from %d utterances; %s", len(store), len(kept), skips.summary())
     return SegmentSet(
-        segments=np.concatenate(blocks),
-        utt_index=np.concatenate(owners),
+        segments=store,
+        utt_index=np.repeat(np.arange(len(kept)), counts),
         utterances=manifest.iloc[kept].reset_index(drop=True),
         skips=skips,
+        key=key,
     )

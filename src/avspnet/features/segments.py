@@ -7,6 +7,13 @@ import numpy as np
 from .config import FeatureConfig
 
 
+def count_segments(n_frames: int, config: FeatureConfig = FeatureConfig()) -> int:
+    """How many segments `cut_segments` makes of `n_frames` frames."""
+    if n_frames < config.segment_frames:
+        return int(config.short_policy == "pad" and n_frames > 0)
+    return 1 + (n_frames - config.segment_frames) // config.segment_hop
+
+
 def cut_segments(spectrogram: np.ndarray, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
     """(n_segments, n_bins, segment_frames); zero segments when too short and policy is drop."""
     n_bins, total = spectrogram.shape

@@ -42,9 +42,10 @@ def log_spectrogram(samples: np.ndarray, config: FeatureConfig = FeatureConfig()
     return np.log(np.maximum(magnitude, config.log_floor)).T.astype(np.float32)
 
 
-def file_spectrogram(path: str | Path, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
-    """An audio file's log spectrogram; silent or too-short audio is an AudioError, not a row of floor values."""
-    samples = load_audio(path, config.sample_rate)
+def file_spectrogram(path: str | Path, config: FeatureConfig = FeatureConfig(), start_s: float | None = None,
+                     end_s: float | None = None) -> np.ndarray:
+    """An audio file's (or window's) log spectrogram; silent or too-short audio is an AudioError, not floor values."""
+    samples = load_audio(path, config.sample_rate, start_s, end_s)
     if float(np.max(np.abs(samples))) < config.silence_peak:
         raise AudioError(f"silent audio: {path}")
     spectrogram = log_spectrogram(samples, config)

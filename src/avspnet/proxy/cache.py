@@ -1,9 +1,10 @@
 """On-disk cache of acoustic measures: each file measured once per acoustic config.
 
-Key: <cache>/proxy/<acoustic-config hash>/<sha1 of the audio bytes>.json,
-the same scheme as the feature cache, so renamed or shared files are
-measured once and a changed file or config misses. Files are measured in
-parallel over processes: Praat's pitch tracker is the slow part.
+Key: <cache>/proxy/<acoustic-config hash>/<audio key>.json (the sha1 of the
+audio bytes plus the row's window), the same scheme as the feature cache,
+so renamed or shared files are measured once and a changed file or config
+misses; an unreadable entry is logged and measured again. Files are
+measured in parallel over processes: Praat's pitch tracker is the slow part.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..configio import config_hash
-from ..features.cache import default_cache_dir, file_digest
+from ..content import default_cache_dir, manifest_audio_keys, unreadable, window_of
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
 from .acoustic import MEASURES, measure_file
@@ -29,12 +30,26 @@ def acoustic_dir(cache_dir: Path, config: AcousticConfig) -> Path:
     return Path(cache_dir) / "proxy" / config_hash(config)
 
 
-def _measure_to_cache(job: tuple[str, str, AcousticConfig]) -> None:
-    audio_path, out_path, config = job
-    values, note = measure_file(audio_path, config)
+def _measure_to_cache(job: tuple[str, str, AcousticConfig, float | None, float | None]) -> None:
+    audio_path, out_path, config, start_s, end_s = job
+    values, note = measure_file(audio_path, config, start_s, end_s)
     tmp = f"{out_path}.{os.getpid()}.tmp"
     Path(tmp).write_text(json.dumps({"values": values, "note": note}), encoding="utf-8")
     os.replace(tmp, out_path)
+
+
+def _read_record(path: Path) -> dict | None:
+    """A cached measurement, or None when absent; an unreadable one is logged and removed."""
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if set(record["values"]) >= set(MEASURES):
+            return record
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    unreadable(path)
+    return None
 
 
 def acoustic_values(
@@ -49,19 +64,27 @@ def acoustic_values(
     out_dir.mkdir(parents=True, exist_ok=True)
     skips = SkipLog("proxy.acoustic")
     targets: dict[str, Path | None] = {}
-    jobs: dict[str, tuple[str, str, AcousticConfig]] = {}
-    for utt_id, audio_path in zip(manifest["utt_id"], manifest["path"]):
-        if not Path(audio_path).is_file():
+    jobs: dict[str, tuple[str, str, AcousticConfig, float | None, float | None]] = {}
+    records: dict[str, dict] = {}
+    starts = manifest["start_s"] if "start_s" in manifest else [None] * len(manifest)
+    ends = manifest["end_s"] if "end_s" in manifest else [None] * len(manifest)
+    keys = manifest_audio_keys(manifest, cache_dir)
+    for utt_id, audio_path, key, start_s, end_s in zip(manifest["utt_id"], manifest["path"], keys, starts, ends):
+        if key is None:
             targets[utt_id] = None
             continue
-        target = out_dir / f"{file_digest(audio_path)}.json"
+        target = out_dir / f"{key}.json"
         targets[utt_id] = target
-        if not target.exists():
-            jobs.setdefault(str(target), (audio_path, str(target), config))
+        if str(target) not in records and str(target) not in jobs:
+            record = _read_record(target)
+            if record is None:
+                jobs[str(target)] = (audio_path, str(target), config, *window_of(start_s, end_s))
+            else:
+                records[str(target)] = record
     map_jobs(_measure_to_cache, list(jobs.values()), workers, progress, desc="acoustic")
     rows = []
     for utt_id, target in targets.items():
-        record = json.loads(target.read_text(encoding="utf-8")) if target else {
+        record = (records.get(str(target)) or _read_record(target)) if target else {
             "values": dict.fromkeys(MEASURES, math.nan), "note": "audio file not found"}
         if all(math.isnan(record["values"][m]) for m in MEASURES):
             skips.skip(utt_id, record["note"])

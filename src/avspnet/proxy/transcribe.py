@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ..errors import AudioError, AvspnetError
 from ..features.audio import load_audio
-from ..features.cache import default_cache_dir
+from ..content import default_cache_dir
 from ..log import SkipLog, get_logger
 from .tokens import language_key
 

@@ -12,6 +12,7 @@ import pandas as pd
 from ..corpora.manifest import manifest_hash, read_manifest
 from ..features.config import FeatureConfig
 from ..features.dataset import load_segments
+from ..features.store import SegmentStore
 from ..log import get_logger
 from ..proxy.store import proxy_path, read_proxy
 
@@ -20,7 +21,7 @@ log = get_logger("pretrain")
 
 @dataclass
 class Background:
-    segments: np.ndarray
+    segments: SegmentStore
     speakers: np.ndarray
     proxy_arousal: np.ndarray
     proxy_valence: np.ndarray
@@ -54,9 +55,11 @@ def load_background(manifests: list[Path], features: FeatureConfig = FeatureConf
         log.info("%s: %d segments, %d without a proxy arousal label", path, len(segment_set), unlabelled)
         speakers = np.char.add(f"{position}:", segment_set.labels("speaker").astype(str))
         parts.append((segment_set.segments, speakers, *labels))
-        digests.append(manifest_hash(manifest) + hashlib.sha1(labels_path.read_bytes()).hexdigest())
+        digests.append(manifest_hash(manifest, cache_dir) + hashlib.sha1(labels_path.read_bytes()).hexdigest())
         sources.append({"manifest": str(path), "proxy": str(labels_path)})
-    segments, speakers, arousal, valence = (np.concatenate(column) for column in zip(*parts))
+    stores, speakers, arousal, valence = zip(*parts)
+    segments = SegmentStore.concat(list(stores))
+    speakers, arousal, valence = (np.concatenate(column) for column in (speakers, arousal, valence))
     data_hash = hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
     return Background(segments, speakers, arousal, valence,
                       {"sources": sources, "data_hash": data_hash, "n_segments": len(segments)})

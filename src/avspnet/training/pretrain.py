@@ -42,6 +42,8 @@ class PretrainResult:
     model: AVSpNet
     history: list[dict]
     checkpoint: Path | None
+    # Segments it was trained on (None for an old checkpoint that did not record it).
+    n_segments: int | None = None
 
 
 class PhaseModule(nn.Module):
@@ -155,7 +157,8 @@ def evaluate(module: PhaseModule, phase: Phase, alpha: float, data: PretrainData
 
 
 def _run_phase(model: AVSpNet, phase_index: int, phase: Phase, data: PretrainData, config: PretrainConfig,
-               runtime: Runtime, ctx: DistContext, state: RunState, out_dir: Path | None, progress: bool) -> None:
+               runtime: Runtime, ctx: DistContext, state: RunState, out_dir: Path | None, progress: bool,
+               data_hash: str | None) -> None:
     train, val = data.indices(phase, "train"), data.indices(phase, "val")
     targets = data.targets(phase)
     per_epoch = -(-len(train) // (ctx.world_size * max(1, config.batch_size // ctx.world_size)))
@@ -206,44 +209,61 @@ def _run_phase(model: AVSpNet, phase_index: int, phase: Phase, data: PretrainDat
             state.best_state, state.best_loss, state.bad_epochs = None, float("inf"), 0
         else:
             state.optimizer = optimizer.state_dict()
-        _save_run_state(model, config, state, out_dir, ctx)
+        _save_run_state(model, config, state, out_dir, ctx, data_hash)
         if state.phase > phase_index:
             break
     bar.close()
 
 
 def _save_run_state(model: AVSpNet, config: PretrainConfig, state: RunState, out_dir: Path | None,
-                    ctx: DistContext) -> None:
+                    ctx: DistContext, data_hash: str | None) -> None:
     if out_dir is not None and ctx.is_main:
-        checkpoint.save({"config": to_dict(config), "model_state": model.state_dict(), "run": vars(state)},
-                        out_dir / checkpoint.RUN_STATE)
+        checkpoint.save({"config": to_dict(config), "model_state": model.state_dict(), "run": vars(state),
+                         "data_hash": data_hash}, out_dir / checkpoint.RUN_STATE)
     barrier(ctx)
 
 
-def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet) -> RunState:
-    path = out_dir / checkpoint.RUN_STATE if out_dir is not None else None
+def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, what: str) -> dict | None:
+    """A checkpoint of this config and data, None if absent or unreadable (logged: it is redone).
+
+    A different config or different data is an error, not a silent reuse.
+    """
     if path is None or not path.is_file():
+        return None
+    try:
+        saved = checkpoint.load(path)
+    except ConfigError as exc:
+        log.warning("%s; %s again", exc, what)
+        return None
+    if saved.get("config") != to_dict(config):
+        raise ConfigError(f"{path}: {what} with a different config; use another --out or delete it")
+    theirs = saved.get("data_hash", (saved.get("metadata") or {}).get("data_hash"))
+    if data_hash is not None and theirs != data_hash:
+        raise ConfigError(f"{path}: {what} on other data (data hash {theirs}, this run {data_hash}); "
+                          "use another --out or delete it")
+    return saved
+
+
+def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_hash: str | None) -> RunState:
+    path = out_dir / checkpoint.RUN_STATE if out_dir is not None else None
+    saved = _saved(path, config, data_hash, "an interrupted run")
+    if saved is None:
         return RunState(history=[])
-    saved = checkpoint.load(path)
-    if saved["config"] != to_dict(config):
-        raise ConfigError(f"{path}: an interrupted run with a different config; use another --out or delete it")
     model.load_state_dict(saved["model_state"])
     log.info("resuming %s from %s (phase %d, epoch %d)", config.frontend, path, saved["run"]["phase"] + 1,
              saved["run"]["epoch"] + 1)
     return RunState(**saved["run"])
 
 
-def _finished(out_dir: Path | None, config: PretrainConfig) -> PretrainResult | None:
-    """A completed run with the same config in `out_dir` is reused, not retrained."""
+def _finished(out_dir: Path | None, config: PretrainConfig, data_hash: str | None) -> PretrainResult | None:
+    """A completed run with the same config and data in `out_dir` is reused, not retrained."""
     path = out_dir / checkpoint.FINAL if out_dir is not None else None
-    if path is None or not path.is_file():
+    saved = _saved(path, config, data_hash, "pre-trained")
+    if saved is None:
         return None
-    saved = checkpoint.load(path)
-    if saved.get("config") != to_dict(config):
-        raise ConfigError(f"{path}: pre-trained with a different config; use another --out or delete it")
     model = AVSpNet(config.model)
     model.load_state_dict(saved["model_state"])
-    return PretrainResult(model.encoder.eval(), model.eval(), saved["history"], path)
+    return PretrainResult(model.encoder.eval(), model.eval(), saved["history"], path, saved.get("n_segments"))
 
 
 def pretrain(
@@ -256,9 +276,15 @@ def pretrain(
     progress: bool = True,
     metadata: dict | None = None,
 ) -> PretrainResult:
-    """Pre-train `config.frontend`; `metadata` (proxy source, data hash) is stored in the checkpoint."""
+    """Pre-train `config.frontend`; `metadata` (proxy source, data hash) is stored in the checkpoint.
+
+    `segments` may be a SegmentStore (read batch by batch, so memory does
+    not grow with the corpus). A finished or interrupted run in `out_dir`
+    is reused only for the same config and the same `metadata["data_hash"]`.
+    """
     out_dir = Path(out_dir) if out_dir is not None else None
-    done = _finished(out_dir, config)
+    data_hash = (metadata or {}).get("data_hash")
+    done = _finished(out_dir, config, data_hash)
     if done is not None:
         log.info("%s already pre-trained in %s", config.frontend, done.checkpoint)
         return done
@@ -269,15 +295,15 @@ def pretrain(
         runtime = Runtime(torch.device("cuda", ctx.local_rank), runtime.precision, runtime.channels_last)
     m = config.model
     data = PretrainData.build(segments, speakers, proxy_arousal, proxy_valence, m.n_bins, m.n_frames,
-                              m.n_classes, config.val_speaker_fraction, config.seed)
+                              m.n_classes, config.val_speaker_fraction, config.seed, ctx)
     model = _build_model(config, data)
-    state = _resume(out_dir, config, model)
+    state = _resume(out_dir, config, model, data_hash)
     log.info("pre-training %s on %d segments (%d train, %d validation) on %s, %s%s, %d process(es)",
              config.frontend, len(data.segments), len(data.train), len(data.val), runtime.device,
              runtime.precision, ", channels-last" if runtime.channels_last else "", ctx.world_size)
     for index, phase in enumerate(phases(config.frontend)):
         if index >= state.phase:
-            _run_phase(model, index, phase, data, config, runtime, ctx, state, out_dir, progress)
+            _run_phase(model, index, phase, data, config, runtime, ctx, state, out_dir, progress, data_hash)
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
     path = None
     if out_dir is not None:
@@ -291,4 +317,4 @@ def pretrain(
             }, path)
             (out_dir / checkpoint.RUN_STATE).unlink(missing_ok=True)
         barrier(ctx)
-    return PretrainResult(model.encoder, model, state.history, path)
+    return PretrainResult(model.encoder, model, state.history, path, len(data.segments))

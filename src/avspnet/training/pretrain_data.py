@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..errors import ConfigError, CorpusError
+from ..features.store import SegmentStore
+from .distributed import DistContext, sum_across
 from .pretrain_config import Phase
 
 _STATS_CHUNK = 4096
@@ -33,14 +36,20 @@ def speaker_split(speakers: np.ndarray, fraction: float, seed: int) -> tuple[np.
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
-def bin_statistics(segments: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and std per frequency bin over the chosen segments, in chunks to bound memory."""
-    total = np.zeros(segments.shape[1])
-    square = np.zeros(segments.shape[1])
-    for start in range(0, len(index), _STATS_CHUNK):
-        block = segments[index[start:start + _STATS_CHUNK]].astype(np.float64)
-        total += block.sum(axis=(0, 2))
-        square += np.square(block).sum(axis=(0, 2))
+def bin_statistics(segments, index: np.ndarray, ctx: DistContext = DistContext()) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std per frequency bin over the chosen segments, in chunks to bound memory.
+
+    Under DDP each rank reads only its share of `index` and the sums are
+    added across ranks. Non-finite input shows up in the sums and is an error.
+    """
+    sums = np.zeros((2, segments.shape[1]))
+    mine = index[ctx.rank::ctx.world_size]
+    for start in range(0, len(mine), _STATS_CHUNK):
+        block = segments[mine[start:start + _STATS_CHUNK]].astype(np.float64)
+        sums += [block.sum(axis=(0, 2)), np.square(block).sum(axis=(0, 2))]
+    total, square = sum_across(torch.from_numpy(sums), ctx).numpy()
+    if not (np.isfinite(total).all() and np.isfinite(square).all()):
+        raise CorpusError("segments contain NaN or infinite values")
     count = len(index) * segments.shape[2]
     mean = total / count
     return mean.astype(np.float32), np.sqrt(np.maximum(square / count - mean**2, 0)).astype(np.float32)
@@ -48,7 +57,8 @@ def bin_statistics(segments: np.ndarray, index: np.ndarray) -> tuple[np.ndarray,
 
 @dataclass
 class PretrainData:
-    segments: np.ndarray
+    # An ndarray or a SegmentStore: rows are read as batches need them.
+    segments: np.ndarray | SegmentStore
     labels: dict[str, np.ndarray]
     train: np.ndarray
     val: np.ndarray
@@ -57,19 +67,18 @@ class PretrainData:
 
     @classmethod
     def build(cls, segments, speakers, proxy_arousal, proxy_valence, n_bins: int, n_frames: int,
-              n_classes: int, val_fraction: float, seed: int) -> PretrainData:
-        segments = np.ascontiguousarray(segments, dtype=np.float32)
+              n_classes: int, val_fraction: float, seed: int, ctx: DistContext = DistContext()) -> PretrainData:
+        if not isinstance(segments, SegmentStore):
+            segments = np.ascontiguousarray(segments, dtype=np.float32)
         if segments.ndim != 3 or segments.shape[1:] != (n_bins, n_frames) or len(segments) == 0:
             raise CorpusError(f"segments: expected a non-empty (N, {n_bins}, {n_frames}) array, got {segments.shape}")
-        if not np.isfinite(segments).all():
-            raise CorpusError("segments contain NaN or infinite values")
         speakers = np.asarray(speakers).astype(str)
         if speakers.shape != (len(segments),):
             raise ConfigError(f"speakers: expected {len(segments)} entries, got shape {speakers.shape}")
         labels = {name: as_proxy_labels(values, len(segments), n_classes, name)
                   for name, values in (("arousal", proxy_arousal), ("valence", proxy_valence))}
         train, val = speaker_split(speakers, val_fraction, seed)
-        return cls(segments, labels, train, val, *bin_statistics(segments, train))
+        return cls(segments, labels, train, val, *bin_statistics(segments, train, ctx))
 
     def indices(self, phase: Phase, split: str) -> np.ndarray:
         """A phase's segments: all for autoencoder/joint phases, proxy-labelled only for a proxy-only phase."""

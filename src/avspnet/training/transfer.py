@@ -8,17 +8,24 @@ each head's forward pass, at a fraction of the cost.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from ..errors import ConfigError
+from ..features.store import cached_store, write_store
+from ..models.avspnet import Encoder
 from ..models.recognizer import Head
 from ..evaluation.metrics import uar
+from .device import Runtime
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -64,13 +71,48 @@ def transfer_preset(name: str, **overrides) -> TransferConfig:
     return TransferConfig(preset=name, **{**PRESETS[name], **overrides})
 
 
-@torch.no_grad()
-def embed(encoder: nn.Module, segments: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Frozen-encoder embeddings of (N, bins, frames) segments, float32 (N, dim)."""
-    encoder.eval()
-    blocks = [encoder(torch.from_numpy(np.ascontiguousarray(segments[i:i + batch_size]))).float().numpy()
-              for i in range(0, len(segments), batch_size)]
-    return np.concatenate(blocks).astype(np.float32)
+EMBED_BATCH = 512
+
+
+def inference_encoder(encoder: nn.Module, runtime: Runtime) -> nn.Module:
+    """A copy of a frozen encoder made for inference: each conv + batch norm folded into one conv
+    (eval-mode batch norm is an affine map), channels-last, on the runtime's device."""
+    model = copy.deepcopy(encoder).eval()
+    if isinstance(getattr(model, "features", None), nn.Sequential):
+        fused: list[nn.Module] = []
+        for layer in model.features:
+            if isinstance(layer, nn.BatchNorm2d) and fused and isinstance(fused[-1], nn.Conv2d):
+                fused[-1] = fuse_conv_bn_eval(fused[-1], layer)
+            else:
+                fused.append(layer)
+        model.features = nn.Sequential(*fused)
+    return runtime.prepare(model)
+
+
+def embedding_blocks(encoder: nn.Module, segments, batch_size: int = EMBED_BATCH,
+                     runtime: Runtime | None = None) -> Iterator[np.ndarray]:
+    """Frozen-encoder embeddings of (N, bins, frames) segments (an array or a SegmentStore), float32, batch by batch.
+
+    Inference mode, large batches, all the cores this process may use, and
+    bf16 only where the hardware does it natively (`precision: auto`).
+    """
+    runtime = runtime or Runtime.resolve()
+    model = inference_encoder(encoder, runtime)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    try:
+        with torch.inference_mode(), runtime.autocast():
+            for start in range(0, len(segments), batch_size):
+                x = torch.from_numpy(np.ascontiguousarray(segments[start:start + batch_size], dtype=np.float32))
+                yield model(x.to(runtime.device)).float().cpu().numpy()
+    finally:
+        torch.set_num_threads(threads)
+
+
+def embed(encoder: nn.Module, segments, batch_size: int = EMBED_BATCH, runtime: Runtime | None = None) -> np.ndarray:
+    """All embeddings of `segments` in memory, float32 (N, dim)."""
+    blocks = list(embedding_blocks(encoder, segments, batch_size, runtime))
+    return np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)
 
 
 def module_digest(module: nn.Module) -> str:
@@ -82,14 +124,15 @@ def module_digest(module: nn.Module) -> str:
     return digest.hexdigest()[:16]
 
 
-def cached_embeddings(encoder: nn.Module, segments: np.ndarray, segments_key: str, cache_dir: Path) -> Path:
-    """Path of the embeddings of `segments` (identified by `segments_key`), computed on a miss."""
+def cached_embeddings(encoder: nn.Module, segments, segments_key: str, cache_dir: Path) -> Path:
+    """Path of the embeddings of `segments` (identified by `segments_key`: their content), computed on a miss.
+
+    Written batch by batch into a store file; a truncated entry is logged and recomputed.
+    """
     path = Path(cache_dir) / "embeddings" / f"{module_digest(encoder)}_{segments_key}.npy"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial.npy")
-        np.save(partial, embed(encoder, segments))
-        partial.replace(path)
+    if cached_store(path) is None:
+        dim = encoder.config.embed_dim if isinstance(encoder, Encoder) else embed(encoder, segments[:1]).shape[1]
+        write_store(path, embedding_blocks(encoder, segments), len(segments), (dim,))
     return path
 
 

@@ -1,0 +1,146 @@
+"""Content-true cache keys: what a cached result depends on is the audio's bytes, never its name.
+
+Every cache entry (features, acoustic measures, segment stores, pre-trained
+front-ends, embeddings) is keyed by the sha1 of the audio bytes (plus the
+row's start/end window and the config). Hashing is the slow part of a warm
+run, so a small SQLite index remembers each file's digest under (path,
+size, mtime_ns): an unchanged file is not re-read, and a file edited in
+place changes its mtime (and usually its size) and is hashed again.
+Cached files are written atomically and checked when read back; an
+unreadable entry is named in the log and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .log import get_logger
+
+log = get_logger("cache")
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("AVSPNET_CACHE", Path.home() / ".cache" / "avspnet"))
+
+
+def file_digest(path: str | Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class DigestIndex:
+    """sha1 of files by (path, size, mtime_ns), kept in `<cache>/digests.sqlite` across runs and processes."""
+
+    def __init__(self, cache_dir: Path | None = None):
+        self.path = Path(cache_dir or default_cache_dir()) / "digests.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._known: dict[tuple[str, int, int], str] | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=60)
+        connection.execute("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER, "
+                           "mtime_ns INTEGER, sha1 TEXT)")
+        return connection
+
+    def _load(self) -> dict[tuple[str, int, int], str]:
+        if self._known is None:
+            try:
+                with self._connect() as connection:
+                    rows = connection.execute("SELECT path, size, mtime_ns, sha1 FROM digests").fetchall()
+            except sqlite3.DatabaseError as exc:
+                log.warning("digest index %s unreadable (%s): rebuilt", self.path, exc)
+                self.path.unlink(missing_ok=True)
+                rows = []
+            self._known = {(p, s, m): d for p, s, m, d in rows}
+        return self._known
+
+    def digests(self, paths: Iterable[str | Path]) -> dict[str, str | None]:
+        """{path: sha1} for every path; None for a path that is not a readable file."""
+        known, fresh, out = self._load(), [], {}
+        for path in map(str, paths):
+            if path in out:
+                continue
+            try:
+                stat = os.stat(path)
+            except OSError:
+                out[path] = None
+                continue
+            key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+            digest = known.get(key)
+            if digest is None:
+                try:
+                    digest = file_digest(path)
+                except OSError:
+                    out[path] = None
+                    continue
+                known[key] = digest
+                fresh.append((*key, digest))
+            out[path] = digest
+        if fresh:
+            with self._connect() as connection:
+                connection.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", fresh)
+        return out
+
+
+def window_of(start_s, end_s) -> tuple[float | None, float | None]:
+    """A manifest row's (start_s, end_s) with empty / NaN as None."""
+    def clean(value):
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    return clean(start_s), clean(end_s)
+
+
+def audio_key(digest: str, start_s=None, end_s=None) -> str:
+    """The cache name of one row's audio: the file's sha1, plus its window when the row is part of a file."""
+    start, end = window_of(start_s, end_s)
+    if start is None and end is None:
+        return digest
+    return f"{digest}_{start or 0:.3f}-{'end' if end is None else f'{end:.3f}'}"
+
+
+def manifest_audio_keys(manifest, cache_dir: Path | None = None) -> list[str | None]:
+    """Per manifest row, the content key of its audio (None where the file is missing or unreadable)."""
+    digests = DigestIndex(cache_dir).digests(manifest["path"])
+    starts = manifest["start_s"] if "start_s" in manifest else [None] * len(manifest)
+    ends = manifest["end_s"] if "end_s" in manifest else [None] * len(manifest)
+    return [None if digests[str(p)] is None else audio_key(digests[str(p)], s, e)
+            for p, s, e in zip(manifest["path"], starts, ends)]
+
+
+def content_hash(payload) -> str:
+    """Short stable hash of a JSON-able payload (lists of keys, config dicts)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def readable_npy(path: Path) -> bool:
+    """True when `path` is a complete .npy file (header parses and the data is all there)."""
+    try:
+        np.load(path, mmap_mode="r")
+        return True
+    except (OSError, ValueError, EOFError):
+        return False
+
+
+def unreadable(path: Path, reason: str = "truncated or unreadable") -> None:
+    """Log and remove a bad cache entry so it is recomputed."""
+    log.warning("cache entry %s is %s: recomputing it", path, reason)
+    Path(path).unlink(missing_ok=True)
+
+
+def save_npy(path: Path, array: np.ndarray) -> Path:
+    """np.save, atomically: a crash leaves no half-written entry under the final name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
+    np.save(tmp, array)
+    os.replace(tmp, path)
+    return path
