@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 mode=cuda
 [ "${1:-}" = "--cpu" ] && mode=cpu
 venv=${AVSPNET_VENV:-.venv}
+# This checkout's code, whatever the venv has installed.
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 py=$venv/bin/python
 start=$(date +%s)
 step() { echo "== $* ($(( $(date +%s) - start )) s)"; }
@@ -39,7 +41,7 @@ tests=0
 if [ "$mode" = cuda ]; then
   timeout 300 "$py" -m pytest -q -x -m "not integration" -p no:cacheprovider || tests=$?
 else
-  timeout 300 "$py" -m pytest -q -x -p no:cacheprovider tests/features/test_store.py tests/training/test_transfer.py || tests=$?
+  timeout 300 "$py" -m pytest -q -x -p no:cacheprovider tests/features/test_store.py || tests=$?
 fi
 [ "$tests" = 0 ] || echo "gpu_check: tests failed or timed out (exit $tests); throughput still measured"
 
@@ -47,7 +49,7 @@ step "throughput ($mode)"
 if [ "$mode" = cuda ]; then
   timeout 120 "$py" benchmarks/gpu_throughput.py --device cuda
 else
-  timeout 120 "$py" benchmarks/gpu_throughput.py --device cpu --smoke
+  timeout 300 "$py" benchmarks/gpu_throughput.py --device cpu --smoke
 fi
 step "done"
 exit "$tests"

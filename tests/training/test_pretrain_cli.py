@@ -1,5 +1,7 @@
 """`avspnet pretrain` end to end on tiny generated corpora with a proxy CSV beside each manifest."""
 
+from pathlib import Path
+
 import pandas as pd
 import torch
 
@@ -61,7 +63,7 @@ def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, mo
     assert "on 12 segments" in capsys.readouterr().out
     assert (tmp_path / "out" / "pretrained.pt").stat().st_mtime_ns == saved
     first = pd.read_csv(manifest)["path"].iloc[0]
-    voice(first, seconds=3.0, f0=200, seed=99)  # the same file, edited in place: other data
+    voice(Path(first), seconds=3.0, f0=200, seed=99)  # the same file, edited in place: other data
     assert main(command) == 2
     assert "on other data" in capsys.readouterr().err
     (tmp_path / "out" / "pretrained.pt").write_bytes(b"truncated")

@@ -13,7 +13,7 @@ from ..features.store import SegmentStore
 from .distributed import DistContext, sum_across
 from .pretrain_config import Phase
 
-_STATS_CHUNK = 4096
+_STATS_CHUNK = 512
 
 
 def as_proxy_labels(values, n: int, n_classes: int, name: str) -> np.ndarray:
