@@ -7,6 +7,7 @@ expanding ~ and $VARS), so a config runs the same from any working directory.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ..configio import from_dict, read_yaml
 from ..errors import ConfigError
 from ..features.config import FeatureConfig
 from ..proxy import ProxyConfig
-from ..training.pretrain_config import FRONTENDS, PretrainConfig
+from ..training.pretrain_config import FRONTENDS, PretrainConfig, pretrain_from_dict
 from ..training.transfer import TransferConfig, transfer_preset
 
 TASKS = ("arousal", "valence", "emotion4")
@@ -29,10 +30,15 @@ class CorpusSpec:
     manifest: str = ""
     # A seeded subset of utterances (0 = all), for small budgets.
     max_utterances: int = 0
+    # A seeded subset of about this many hours of audio (0 = all): whole speakers in
+    # a seeded order, nested across sizes (see experiment.data.hours_subset).
+    max_hours: float = 0.0
 
     def __post_init__(self) -> None:
         if bool(self.root) == bool(self.manifest):
             raise ConfigError(f"corpus {self.name!r}: give exactly one of root or manifest")
+        if self.max_utterances < 0 or self.max_hours < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_utterances and max_hours must not be negative")
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class ExperimentConfig:
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
     """Build the config, expanding the transfer preset and resolving corpus paths."""
     data = dict(data)
+    if "pretrain" in data:
+        data["pretrain"] = pretrain_from_dict(data["pretrain"] or {}, f"{where}.pretrain")
     transfer = dict(data.pop("transfer", None) or {})
     try:
         data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), **transfer)
@@ -88,6 +96,37 @@ def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> E
 def load_experiment(path: str | Path) -> ExperimentConfig:
     path = Path(path)
     return experiment_from_dict(read_yaml(path), path.resolve().parent, str(path))
+
+
+def load_experiments(path: str | Path) -> list[tuple[str, ExperimentConfig]]:
+    """(label, config) per target; '' and the one config for a single-target file.
+
+    `targets: {LABEL: {settings}}` in place of `target` runs the same
+    background and front-ends once per entry, each entry's settings laid over
+    the file's (at least its `target`) and the name suffixed with the label.
+    Pre-trained front-ends are cached by background and settings, so they are
+    trained once and shared by every target.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    base_dir = path.resolve().parent
+    targets = data.pop("targets", None)
+    if targets is None:
+        return [("", experiment_from_dict(data, base_dir, str(path)))]
+    if "target" in data:
+        raise ConfigError(f"{path}: give target or targets, not both")
+    if not isinstance(targets, dict) or not targets:
+        raise ConfigError(f"{path}: targets must be a non-empty mapping of label -> settings")
+    configs = []
+    for label, overrides in targets.items():
+        label = str(label)
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
+            raise ConfigError(f"{path}: target label {label!r} must be letters, digits, '_', '.' or '-'")
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{path}: targets.{label} must be a mapping of settings")
+        merged = {**data, **overrides, "name": f"{overrides.get('name', data.get('name', 'experiment'))}-{label}"}
+        configs.append((label, experiment_from_dict(merged, base_dir, f"{path}: targets.{label}")))
+    return configs
 
 
 def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:

@@ -15,6 +15,7 @@ import yaml
 from ..configio import config_hash, to_dict
 from ..features.cache import default_cache_dir
 from ..log import get_logger
+from ..models.config import network_name
 from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
@@ -47,10 +48,23 @@ class StageTimer:
         log.info("stage %s done in %s", name, format_duration(self.seconds[name]))
 
 
+def pretrain_summary(history: list[dict]) -> dict:
+    """Per phase: epochs and steps run, and the losses and proxy-validation accuracy of the kept epoch
+    (the lowest validation loss, else training loss, as pre-training selects it), for run.json."""
+    summary = {}
+    for phase in dict.fromkeys(row["phase"] for row in history):
+        rows = [row for row in history if row["phase"] == phase]
+        kept = min(rows, key=lambda row: row.get("val_loss", row["train_loss"]))
+        summary[phase] = {"epochs": len(rows), "steps": rows[-1]["steps"], "kept_epoch": kept["epoch"],
+                          **{k: kept[k] for k in ("train_loss", "val_loss", "val_acc") if kept.get(k) is not None}}
+    return summary
+
+
 def pretrain_frontends(config: ExperimentConfig, background: BackgroundData, cache_dir: Path,
-                       progress: bool) -> dict[str, object]:
-    """Encoder per front-end; a finished pre-training with the same config and data is reused."""
-    encoders = {}
+                       progress: bool) -> tuple[dict[str, object], dict[str, dict]]:
+    """Encoder and pre-training summary per front-end; a finished pre-training with the same config and data
+    is reused (the key is the background's content and the settings, not the target, so targets share it)."""
+    encoders, summaries = {}, {}
     for name in config.frontends:
         settings = replace(config.pretrain, frontend=name, seed=config.seed)
         key = config_hash({"pretrain": to_dict(settings), "background": background.key})
@@ -60,12 +74,16 @@ def pretrain_frontends(config: ExperimentConfig, background: BackgroundData, cac
             metadata={"background": background.manifest_hashes, "proxy_counts": background.proxy_counts},
         )
         encoders[name] = result.encoder
-    return encoders
+        summaries[name] = pretrain_summary(result.history)
+    return encoders, summaries
 
 
 def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | None = None,
-                   progress: bool = True) -> Path:
-    """Run the whole protocol and write the report folder; returns the path of table3.md."""
+                   progress: bool = True, target_label: str = "") -> Path:
+    """Run the whole protocol and write the report folder; returns the path of table3.md.
+
+    `target_label` names the target in run.json (a multi-target config's label), default its corpus.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -87,7 +105,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
           f"({', '.join(f'{k} {format_duration(v)}' for k, v in estimate.items())})", flush=True)
 
     with timer.stage("pretrain"):
-        encoders = pretrain_frontends(config, background, cache_dir, progress)
+        encoders, pretrained = pretrain_frontends(config, background, cache_dir, progress)
     with timer.stage("embed"):
         embeddings = {name: cached_embeddings(encoder, target.segments.segments, target.key, cache_dir)
                       for name, encoder in encoders.items()}
@@ -108,6 +126,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         with timer.stage("export models"):
             exported = export_models(config, results, encoders, embeddings, target, labels, out_dir / "models")
 
+    network = network_name(config.pretrain.model)
     with timer.stage("report"):
         notes = list(config.notes) + [
             f"Target: {config.target.name or config.target.manifest} ({len(utterances)} utterances, "
@@ -116,7 +135,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             + (", ".join(s.name or s.manifest for s in config.background) or "none") + ".",
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
         ]
-        table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name}", notes=notes,
+        table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name} (network: {network})", notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks)
         plot_uar_vs_fraction(results, out_dir / "uar_vs_fraction.png", config.frontends, tasks)
         plot_confusions(confusions, {t: TASK_CLASSES[t] for t in tasks}, out_dir / "confusions.png")
@@ -125,7 +144,11 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                                  **{f"background/{k}": v for k, v in background.manifest_hashes.items()}},
                     timings=timer.seconds)
     info.update({"estimate_s": estimate, "tasks": list(tasks), "exported_models": exported,
-                 "proxy_counts": background.proxy_counts})
+                 "proxy_counts": background.proxy_counts, "network": network,
+                 "target_label": target_label or config.target.name or Path(config.target.manifest).stem,
+                 "background": {"hours": round(background.hours, 4), "speakers": background.n_speakers,
+                                "segments": len(background.segments) if config.background else 0},
+                 "pretrain": pretrained})
     write_run_json(info, out_dir / "run.json")
     print("time per stage: " + ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
     return table_md

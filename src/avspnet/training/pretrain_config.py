@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..configio import from_dict, to_dict
 from ..errors import ConfigError
-from ..models.config import ModelConfig
+from ..models.config import ModelConfig, network_preset
 from .device import DEVICES, PRECISIONS
 
 FRONTENDS = ("R", "W_a", "W_v", "AE", "W_AE_a", "W_AE_v", "AVSpNET_a", "AVSpNET_v")
@@ -77,3 +78,16 @@ class PretrainConfig:
             raise ConfigError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
         if self.channels_last not in ("auto", True, False):
             raise ConfigError(f"channels_last must be auto, true or false, got {self.channels_last!r}")
+
+
+def pretrain_from_dict(data: dict, where: str = "pretrain") -> PretrainConfig:
+    """PretrainConfig from a mapping; `network: NAME` stands for the named preset's `model`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    data = dict(data)
+    network = data.pop("network", None)
+    if network is not None:
+        if "model" in data:
+            raise ConfigError(f"{where}: give network or model, not both")
+        data["model"] = to_dict(network_preset(str(network)))
+    return from_dict(PretrainConfig, data, where)
