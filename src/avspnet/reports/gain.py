@@ -197,8 +197,8 @@ def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_orde
     folds = sorted(set(rows["n_folds"].astype(int)))
     lines = [f"# Gain over R: target {target}, network {network}", "",
              f"- Pre-training budget: {'; '.join(budgets)} (the same on every rung).",
-             "- Cells: mean paired per-fold difference in UAR to R (percentage points) [95 % bootstrap interval "
-             f"over folds]; {', '.join(map(str, folds))} fold(s) per cell. R rows: R's UAR in % (mean ± std).",
+             ("- Cells: mean paired per-fold difference in UAR to R (percentage points) [95 % bootstrap interval "
+              f"over folds]; {', '.join(map(str, folds))} fold(s) per cell. R rows: R's UAR in % (mean ± std)."),
              "- Columns: hours of background speech (proxy labels only) the front-ends were pre-trained on.", ""]
     header = ["Front-end", "Task", "Labels"] + [_hours_label(h) for h in rungs]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -291,11 +291,11 @@ def pretraining_markdown(frame: pd.DataFrame) -> str:
         return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
     lines = ["# Pre-training per rung", "",
-             "- Losses and proxy-validation accuracy of the epoch each phase kept (lowest validation loss); "
-             "the validation split holds out whole background speakers. Accuracy only where the phase trains "
-             "the proxy head (W_*, AVSpNET_*); AE's loss is the reconstruction MSE.", "",
-             "| Network | Hours | Speakers | Segments | Front-end | Phase | Budget | Epochs | Steps | Train loss "
-             "| Val loss | Proxy val acc |", "|" + "---|" * 12]
+             ("- Losses and proxy-validation accuracy of the epoch each phase kept (lowest validation loss); "
+              "the validation split holds out whole background speakers. Accuracy only where the phase trains "
+              "the proxy head (W_*, AVSpNET_*); AE's loss is the reconstruction MSE."), "",
+             ("| Network | Hours | Speakers | Segments | Front-end | Phase | Budget | Epochs | Steps | Train loss "
+              "| Val loss | Proxy val acc |"), "|" + "---|" * 12]
     for r in frame.itertuples():
         lines.append(f"| {r.network} | {r.hours:.2f} | {r.speakers} | {r.segments} | {r.frontend} | {r.phase} "
                      f"| {r.budget} | {r.epochs} | {r.steps} | {number(r.train_loss)} | {number(r.val_loss)} "
