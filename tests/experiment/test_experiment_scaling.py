@@ -60,11 +60,17 @@ def test_targets_expand_to_one_config_each(tmp_path):
     assert Path(second.target.root) == tmp_path / "cas" and second.n_folds == 4 and first.n_folds == 5
     assert first.background == second.background and first.background[0].max_hours == 1.0
     assert first.pretrain == second.pretrain and network_name(first.pretrain.model) == "narrow"
-    path.write_text("target: {name: ravdess, root: x}\ntargets: {a: {target: {name: casia, root: y}}}\n")
-    with pytest.raises(ConfigError, match="not both"):
-        load_experiments(path)
-    path.write_text("targets: {'a b': {target: {name: casia, root: y}}}\nfrontends: [R]\n")
-    with pytest.raises(ConfigError, match="label"):
+
+
+@pytest.mark.parametrize("text, match", [
+    ("target: {name: ravdess, root: x}\ntargets: {a: {target: {name: casia, root: y}}}\n", "not both"),
+    ("targets: {'a b': {target: {name: casia, root: y}}}\nfrontends: [R]\n", "label"),
+    ("targets: []\nfrontends: [R]\n", "non-empty mapping"),
+])
+def test_bad_targets_are_named(tmp_path, text, match):
+    path = tmp_path / "study.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=match):
         load_experiments(path)
 
 
