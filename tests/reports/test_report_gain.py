@@ -101,8 +101,9 @@ def test_report_writes_tables_plots_and_copies_and_is_reproducible(tmp_path):
             "gain_vs_hours_100.png", "pretraining.md", "s4-casia.json"} <= names
     md = (tmp_path / "out" / "gain_ravdess_narrow.md").read_text()
     assert "network narrow" in md and "at most 40 steps of 32 segments per phase" in md
-    assert "| Front-end | Task | Labels | 0.0 h | 1.0 h | 4.0 h |" in md
-    assert "| AE | arousal | 25% | – | +1.0 [" in md and "| R | arousal | 25% |" in md
+    assert "- Folds: speaker-independent." in md
+    assert "| Front-end | Task | Labels | 0.00 h | 1.00 h | 4.00 h |" in md
+    assert "| AE | arousal | 25% | – | +1.0 [" in md and md.count("| R | arousal | 25% |") == 1
     table = pd.read_csv(tmp_path / "out" / "gain.csv")
     ae = table[(table["frontend"] == "AE") & (table["hours"] == 4)]
     assert np.allclose(ae["gain"], 0.04) and (ae["ci_low"] <= ae["gain"]).all() and (ae["gain"] <= ae["ci_high"]).all()

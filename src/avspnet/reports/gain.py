@@ -45,6 +45,7 @@ class StudyRun:
     network: str
     hours: float
     budget: str
+    folds: str
     per_fold: pd.DataFrame
     info: dict
 
@@ -76,7 +77,8 @@ def read_run(run_dir: str | Path) -> StudyRun:
     config = info["config"]
     return StudyRun(path=path, name=config.get("name", path.name), target=str(info["target_label"]),
                     network=str(info["network"]), hours=float(info["background"]["hours"]),
-                    budget=_budget(config.get("pretrain", {})), per_fold=per_fold, info=info)
+                    budget=_budget(config.get("pretrain", {})), folds=str(config.get("folds", "speaker")),
+                    per_fold=per_fold, info=info)
 
 
 def _cell_seed(seed: int, *parts: object) -> int:
@@ -168,11 +170,11 @@ def study_gains(runs: Sequence[StudyRun], seed: int = 0, n_boot: int = N_BOOTSTR
             gains,
             r_rows.assign(frontend=BASELINE, n_folds=base.size().to_numpy()),
         ], ignore_index=True).assign(target=run.target, network=run.network, hours=run.hours, run=run.name,
-                                     budget=run.budget))
+                                     budget=run.budget, folds=run.folds))
     if not parts:
         raise AvspnetError("no runs given")
     table = pd.concat(parts, ignore_index=True)
-    first = ["target", "network", "hours", "run", "budget", "frontend", "task", "fraction", "n_folds"]
+    first = ["target", "network", "hours", "run", "budget", "folds", "frontend", "task", "fraction", "n_folds"]
     return table[first + [c for c in table.columns if c not in first]]
 
 
@@ -182,7 +184,7 @@ def _pp(value: float, signed: bool = True) -> str:
 
 
 def _hours_label(hours: float) -> str:
-    return f"{hours:.1f} h"
+    return f"{hours:.2f} h"
 
 
 def _task_order(tasks: Sequence[str]) -> list[str]:
@@ -197,13 +199,14 @@ def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_orde
     folds = sorted(set(rows["n_folds"].astype(int)))
     lines = [f"# Gain over R: target {target}, network {network}", "",
              f"- Pre-training budget: {'; '.join(budgets)} (the same on every rung).",
+             f"- Folds: {', '.join(f.replace('_', ' and ') for f in sorted(set(rows['folds'])))}-independent.",
              ("- Cells: mean paired per-fold difference in UAR to R (percentage points) [95 % bootstrap interval "
               f"over folds]; {', '.join(map(str, folds))} fold(s) per cell. R rows: R's UAR in % (mean ± std)."),
              "- Columns: hours of background speech (proxy labels only) the front-ends were pre-trained on.", ""]
     header = ["Front-end", "Task", "Labels"] + [_hours_label(h) for h in rungs]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     cells = {(r.frontend, r.task, r.fraction, r.hours): r for r in rows.itertuples()}
-    frontends = ordered(rows["frontend"], [BASELINE, *frontends_order])
+    frontends = ordered(rows["frontend"], list(dict.fromkeys([BASELINE, *frontends_order])))
     for frontend in frontends:
         for task in _task_order(rows["task"].unique()):
             for fraction in sorted(rows[rows["task"] == task]["fraction"].unique()):
