@@ -48,6 +48,10 @@ def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
         assert (tmp_path / "a" / name).stat().st_size > 0
     info = json.loads((tmp_path / "a" / "run.json").read_text())
     assert info["avspnet_version"] and info["data_hashes"]["target"] and info["timings_s"]["transfer grid"] >= 0
+    assert info["network"] == "custom" and "(network: custom)" in table.read_text()
+    assert info["background"]["hours"] > 0 and info["background"]["speakers"] == 2
+    joint = info["pretrain"]["AVSpNET_a"]["joint"]
+    assert joint["steps"] >= 1 and joint["epochs"] == 1 and 0 <= joint["val_acc"] <= 1 and joint["val_loss"] > 0 and info["pretrain"]["R"] == {}
 
     again = run_experiment(tiny_config, tmp_path / "b", tmp_path / "fresh-cache", progress=False)
     assert again.exists()
