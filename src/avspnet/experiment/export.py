@@ -51,5 +51,6 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, encoders: dic
              "experiment": config.name, "cv_uar_mean": float(mean_uar[task][frontend]),
              "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__},
         )
-        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend])}
+        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend]),
+                          "epochs": len(fit.history), "best_epoch": fit.best_epoch}
     return exported

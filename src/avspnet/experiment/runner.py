@@ -10,15 +10,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import yaml
 
 from ..configio import config_hash, to_dict
+from ..errors import CorpusError
 from ..features.cache import default_cache_dir
 from ..log import get_logger
 from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
+from ..training.device import Runtime
 from ..training.pretrain import pretrain
 from ..training.transfer import cached_embeddings
 from .config import ExperimentConfig
@@ -76,15 +79,18 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
 
     with timer.stage("data"):
         target = load_target(config.target, config.features, cache_dir, config.seed, workers, progress)
+        utterances = target.segments.utterances
+        tasks = available_tasks(utterances, config.tasks)
+        if not tasks:
+            raise CorpusError(f"target {config.target.name or config.target.manifest}: none of the tasks "
+                              f"{', '.join(config.tasks)} has all its classes in this corpus; nothing to run")
         background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
                                      workers, progress) or unlabeled_target(target)
-    utterances = target.segments.utterances
-    tasks = available_tasks(utterances, config.tasks)
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
                          config.transfer.val_speaker_fraction, config.seed)
     estimate = estimate_seconds(config, background, target, splits, workers)
-    print(f"estimate: about {format_duration(sum(estimate.values()))} on {workers} worker(s) "
-          f"({', '.join(f'{k} {format_duration(v)}' for k, v in estimate.items())})", flush=True)
+    log.info("estimate: about %s on %d worker(s) (%s)", format_duration(sum(estimate.values())), workers,
+             ", ".join(f"{k} {format_duration(v)}" for k, v in estimate.items()))
 
     with timer.stage("pretrain"):
         encoders = pretrain_frontends(config, background, cache_dir, progress)
@@ -124,8 +130,20 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                     data_hashes={"target": target.manifest_hash,
                                  **{f"background/{k}": v for k, v in background.manifest_hashes.items()}},
                     timings=timer.seconds)
-    info.update({"estimate_s": estimate, "tasks": list(tasks), "exported_models": exported,
-                 "proxy_counts": background.proxy_counts})
+    runtime = Runtime.resolve(config.pretrain.device, config.pretrain.precision, config.pretrain.channels_last)
+    n_speakers = utterances["speaker"].nunique()
+    n_folds = len({split.fold for split in splits})
+    info.update({
+        "estimate_s": estimate, "tasks": list(tasks), "exported_models": exported,
+        "proxy_counts": background.proxy_counts,
+        "runtime": {"device": str(runtime.device), "precision": runtime.precision,
+                    "channels_last": runtime.channels_last, "torch_threads": torch.get_num_threads(),
+                    "grid_workers": workers, "grid_threads_per_worker": 1},
+        "folds": {"requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
+                  "scheme": "leave-one-speaker-out" if n_folds == n_speakers else "speaker-balanced"},
+        "head_epochs": {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()
+                        for (frontend, task, fraction), group in results.groupby(["frontend", "task", "fraction"])},
+    })
     write_run_json(info, out_dir / "run.json")
-    print("time per stage: " + ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
+    log.info("time per stage: %s", ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
     return table_md

@@ -52,6 +52,25 @@ def _extract_one(job: tuple[str, str, FeatureConfig]) -> tuple[str, str | None]:
     return out_path, None
 
 
+def readable_spectrogram(path: Path, config: FeatureConfig) -> bool:
+    """True if a cached spectrogram is whole; a truncated or foreign one is named, removed and recomputed.
+
+    Memory-mapping reads only the header and checks the file holds every
+    byte it declares, so this costs no full read.
+    """
+    if not path.exists():
+        return False
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        whole = array.dtype == np.float32 and array.ndim == 2 and array.shape[0] == config.n_bins
+    except (ValueError, OSError, EOFError):
+        whole = False
+    if not whole:
+        get_logger("features").warning("cached features unreadable (truncated?), recomputing: %s", path)
+        path.unlink(missing_ok=True)
+    return whole
+
+
 @dataclass
 class FeatureIndex:
     """Where each utterance's spectrogram lies in the cache (missing = skipped)."""
@@ -98,7 +117,7 @@ def extract_features(
             continue
         target = out_dir / f"{file_digest(audio_path)}.npy"
         paths[utt_id] = target
-        if not target.exists() and str(target) not in owners:
+        if str(target) not in owners and not readable_spectrogram(target, config):
             jobs.append((audio_path, str(target), config))
         owners.setdefault(str(target), []).append(utt_id)
     reused = len(paths) - sum(len(owners[j[1]]) for j in jobs)
