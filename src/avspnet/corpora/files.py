@@ -41,7 +41,7 @@ def find_audio(root: Path, pattern: str = "**/*", skips: SkipLog | None = None) 
     for path in sorted(found, key=lambda p: rank[p.suffix.lower()]):
         twin = kept.setdefault(path.with_suffix(""), path)
         if twin is not path:
-            (skips or SkipLog("corpora")).skip(str(path), f"same name as {twin.name} in {path.parent}, kept {twin.name}")
+            (skips or SkipLog("corpora")).skip(f"{path} (kept {twin})", "two audio files of one name in one folder")
     return sorted(kept.values())
 
 

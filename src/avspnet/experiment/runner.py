@@ -21,11 +21,12 @@ from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
+from ..training.background import Background
 from ..training.device import Runtime
 from ..training.pretrain import pretrain
 from ..training.transfer import cached_embeddings
 from .config import ExperimentConfig
-from .data import BackgroundData, load_background, load_target, unlabeled_target
+from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
 from .export import export_models
 from .grid import GridJob, run_grid
@@ -50,7 +51,7 @@ class StageTimer:
         log.info("stage %s done in %s", name, format_duration(self.seconds[name]))
 
 
-def pretrain_frontends(config: ExperimentConfig, background: BackgroundData, cache_dir: Path,
+def pretrain_frontends(config: ExperimentConfig, background: Background, cache_dir: Path,
                        progress: bool) -> dict[str, object]:
     """Encoder per front-end; a finished pre-training with the same config and data is reused."""
     encoders = {}
@@ -60,7 +61,7 @@ def pretrain_frontends(config: ExperimentConfig, background: BackgroundData, cac
         result = pretrain(
             background.segments, background.speakers, background.proxy_arousal, background.proxy_valence,
             settings, out_dir=cache_dir / "frontends" / f"{name}_{key}", progress=progress,
-            metadata={"background": background.manifest_hashes, "proxy_counts": background.proxy_counts},
+            metadata=background.metadata,
         )
         encoders[name] = result.encoder
     return encoders

@@ -114,8 +114,17 @@ class FitResult:
 
 def fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
              n_classes: int, config: TransferConfig, seed: int) -> FitResult:
-    """Train a head on segment embeddings; keep the epoch with the best validation UAR."""
-    torch.manual_seed(seed)
+    """Train a head on segment embeddings; keep the epoch with the best validation UAR.
+
+    Seeded on a forked RNG, so the caller's global torch RNG is left as it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _fit_head(train_x, train_y, val_x, val_y, n_classes, config, seed)
+
+
+def _fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
+              n_classes: int, config: TransferConfig, seed: int) -> FitResult:
     generator = torch.Generator().manual_seed(seed)
     head = Head(train_x.shape[1], n_classes, config.hidden, config.dropout)
     head.set_normalisation(train_x)
