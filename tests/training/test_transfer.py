@@ -3,16 +3,14 @@
 import numpy as np
 import torch
 
+from avspnet.configio import to_dict
 from avspnet.evaluation.vote import majority_vote
+from avspnet.features.config import FeatureConfig
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
 from avspnet.models.predict import predict_file
 from avspnet.models.recognizer import Head, RecognitionModel, load_recognizer, save_recognizer
-from avspnet.training.transfer import (
-    cached_embeddings, embed, fit_head, module_digest, predict_proba, transfer_preset,
-)
-from avspnet.configio import to_dict
-from avspnet.features.config import FeatureConfig
+from avspnet.training.transfer import cached_embeddings, embed, fit_head, module_digest, predict_proba, transfer_preset
 
 TINY = ModelConfig(channels=4, embed_dim=32, latent_dim=8, head_dims=(16, 8))
 FAST = transfer_preset("tuned", hidden=(32, 16), epochs=15, patience=0, batch_size=32)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import add_cache_arguments
 from ..configio import load_yaml
 from ..corpora.manifest import read_manifest
 from ..proxy import ProxyConfig, compute_proxy_labels, label_counts, proxy_path, write_proxy
+from . import add_cache_arguments
 
 NAME = "proxy"
 HELP = "proxy arousal/valence labels for a manifest (written beside it)"

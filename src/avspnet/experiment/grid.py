@@ -17,10 +17,10 @@ import torch
 from sklearn.metrics import confusion_matrix
 
 from ..evaluation.metrics import uar
-from ..parallel import map_jobs
-from ..evaluation.vote import majority_vote
-from ..training.transfer import TransferConfig, fit_head, predict_proba
 from ..evaluation.tasks import TASK_CLASSES
+from ..evaluation.vote import majority_vote
+from ..parallel import map_jobs
+from ..training.transfer import TransferConfig, fit_head, predict_proba
 from .splits import FoldSplit
 
 

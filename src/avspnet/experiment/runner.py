@@ -15,6 +15,7 @@ import yaml
 
 from ..configio import config_hash, to_dict
 from ..errors import CorpusError
+from ..evaluation.tasks import TASK_CLASSES, encode_task
 from ..features.cache import default_cache_dir
 from ..log import get_logger
 from ..reports.confusion import plot_confusions
@@ -30,7 +31,6 @@ from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
 from .export import export_models
 from .grid import GridJob, run_grid
-from ..evaluation.tasks import TASK_CLASSES, encode_task
 from .splits import available_tasks, plan_splits
 
 log = get_logger("experiment")

@@ -18,8 +18,8 @@ from torch import nn
 
 from ..configio import from_dict
 from ..errors import ConfigError
-from ..models.recognizer import Head
 from ..evaluation.metrics import uar
+from ..models.recognizer import Head
 
 OPTIMIZERS = ("sgd", "adam")
 
