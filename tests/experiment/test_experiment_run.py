@@ -51,7 +51,7 @@ def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
     assert info["runtime"]["precision"] == "fp32" and info["runtime"]["device"].startswith(("cpu", "cuda"))
     assert info["runtime"]["torch_threads"] >= 1 and info["runtime"]["grid_workers"] == 1
     assert isinstance(info["cpu_flags"], list) and info["torch_cpu_capability"]
-    assert info["folds"] == {"requested": 2, "used": 2, "speakers": 4, "scheme": "speaker-balanced"}
+    assert info["folds"] == {"mode": "speaker", "requested": 2, "used": 2, "speakers": 4, "leave_one_speaker_out": False}
     # patience 0: every head runs all 3 epochs, in each of the 2 folds
     assert info["head_epochs"] == {f"{f}/{t}/{p:g}": [3, 3] for f in ("R", "AVSpNET_a") for t in ("arousal", "emotion4")
                                    for p in (0.5, 1.0)}

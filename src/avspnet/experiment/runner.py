@@ -26,7 +26,7 @@ from ..training.background import Background
 from ..training.device import Runtime
 from ..training.pretrain import pretrain
 from ..training.transfer import cached_embeddings
-from .config import ExperimentConfig
+from .config import FOLDS, ExperimentConfig
 from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
 from .export import export_models
@@ -88,7 +88,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
                                      workers, progress) or unlabeled_target(target)
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
-                         config.transfer.val_speaker_fraction, config.seed)
+                         config.transfer.val_speaker_fraction, config.seed, config.folds)
     estimate = estimate_seconds(config, background, target, splits, workers)
     log.info("estimate: about %s on %d worker(s) (%s)", format_duration(sum(estimate.values())), workers,
              ", ".join(f"{k} {format_duration(v)}" for k, v in estimate.items()))
@@ -122,6 +122,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             "Background (labels hidden, proxy labels only): "
             + (", ".join(s.name or s.manifest for s in config.background) or "none") + ".",
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
+            f"Folds: {FOLDS[config.folds]}; {len({s.fold for s in splits})} folds.",
         ]
         table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name}", notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks)
@@ -140,8 +141,8 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         "runtime": {"device": str(runtime.device), "precision": runtime.precision,
                     "channels_last": runtime.channels_last, "torch_threads": torch.get_num_threads(),
                     "grid_workers": workers, "grid_threads_per_worker": 1},
-        "folds": {"requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
-                  "scheme": "leave-one-speaker-out" if n_folds == n_speakers else "speaker-balanced"},
+        "folds": {"mode": config.folds, "requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
+                  "leave_one_speaker_out": n_speakers <= config.n_folds},
         "head_epochs": {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()
                         for (frontend, task, fraction), group in results.groupby(["frontend", "task", "fraction"])},
     })
