@@ -230,3 +230,16 @@ def test_whisper_model_is_checked_against_its_hash(tmp_path, monkeypatch):
     with pytest.raises(AvspnetError, match="config.json"):
         transcribe.model_dir(tmp_path)
     assert not (folder / "config.json").exists()
+
+
+def test_truncated_embedding_cache_is_named_and_recomputed(tmp_path, caplog):
+    from avspnet.training.transfer import cached_embeddings
+
+    torch.manual_seed(0)
+    encoder = Encoder(TINY).eval()
+    segments = np.random.default_rng(0).normal(size=(5, 200, 80)).astype(np.float32)
+    path = cached_embeddings(encoder, segments, "toy", tmp_path)
+    whole = np.load(path)
+    path.write_bytes(path.read_bytes()[:150])
+    assert cached_embeddings(encoder, segments, "toy", tmp_path) == path and str(path) in caplog.text
+    np.testing.assert_array_equal(np.load(path), whole)

@@ -19,6 +19,7 @@ from torch import nn
 from ..configio import from_dict
 from ..errors import ConfigError
 from ..evaluation.metrics import uar
+from ..features.cache import whole_array
 from ..models.recognizer import Head
 
 OPTIMIZERS = ("sgd", "adam")
@@ -97,7 +98,7 @@ def module_digest(module: nn.Module) -> str:
 def cached_embeddings(encoder: nn.Module, segments: np.ndarray, segments_key: str, cache_dir: Path) -> Path:
     """Path of the embeddings of `segments` (identified by `segments_key`), computed on a miss."""
     path = Path(cache_dir) / "embeddings" / f"{module_digest(encoder)}_{segments_key}.npy"
-    if not path.exists():
+    if not whole_array(path, (len(segments), None)):
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial.npy")
         np.save(partial, embed(encoder, segments))
