@@ -1,10 +1,11 @@
 """Proxy-label settings: the paper's rank-per-speaker scheme, threshold 0; arousal features by preset.
 
-`paper` is Lu, Li and Lee's pitch + intensity. The default preset is the
-feature set whose worst arousal UAR over the shared corpora, as recorded,
-peak-normalised and loudness-normalised, is highest
+`paper` is Lu, Li and Lee's pitch + intensity, `bone2014` adds Bone et
+al.'s HF500. The default, `gain-robust` (pitch alone), is the subset of
+the three whose worst arousal UAR over RAVDESS, CASIA and URDU, each as
+recorded, peak-normalised and at -23 LUFS, is highest
 (benchmarks/bench_proxy_robustness.py): median intensity ranks invert when
-files are peak-normalised one by one, spectral tilt (HF500) does not.
+files are normalised one by one, and HF500 is near chance on CASIA.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from ..errors import ConfigError
 GROUP_BY = ("speaker", "speaker_group")
 AROUSAL_FEATURES = ("pitch", "intensity", "hf500", "speaking_rate", "jitter")
 AROUSAL_PRESETS = {
+    "gain-robust": ("pitch",),
     "paper": ("pitch", "intensity"),
-    "gain-robust": ("pitch", "intensity", "hf500"),
+    "bone2014": ("pitch", "intensity", "hf500"),
 }
 DEFAULT_PRESET = "gain-robust"
 # What the samples go through before Praat measures them: nothing (as
