@@ -44,6 +44,13 @@ def test_peak_normalisation_inverts_intensity_and_the_worst_case_sees_it(tmp_pat
     assert "Best worst case: **pitch** (worst UAR 1.000" in text and "| crest peak-normalised |" in text
 
 
+def test_needs_gold_arousal(tmp_path, voice, capsys):
+    manifest = make_manifest([{"utt_id": "u", "path": str(voice(tmp_path / "u.wav")), "speaker": "s"}])
+    path = write_manifest(manifest, tmp_path / "plain.csv")
+    assert main(["proxy-report", str(path), "--robustness"]) == 2
+    assert "plain: no gold arousal label" in capsys.readouterr().err
+
+
 def test_worst_case_exclusion_and_single_class_corpora():
     table = pd.DataFrame({"corpus": ["A", "A", "B", "B", "C", "C"], "gain": ["none"] * 6,
                           "features": ["x", "y"] * 3, "uar": [0.9, 0.7, 0.6, 0.8, np.nan, np.nan],

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import CorpusError
 from .cache import acoustic_values
 from .config import GAINS, ProxyConfig
 from .labels import arousal_labels, baseline_keys
@@ -41,6 +42,8 @@ def robustness_table(
     """One row per corpus, gain and feature set: arousal UAR vs gold, labelled fraction, utterances compared."""
     rows = []
     for name, manifest in corpora.items():
+        if not manifest["arousal"].notna().any():
+            raise CorpusError(f"{name}: no gold arousal label to compare the proxy labels with")
         manifest = manifest.reset_index(drop=True)
         baselines = baseline_keys(manifest, config.group_by)
         for gain in gains:
