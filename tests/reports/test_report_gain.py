@@ -9,13 +9,7 @@ import pytest
 from scipy import stats
 
 from avspnet.errors import AvspnetError
-from avspnet.reports.gain import (
-    bootstrap_interval,
-    paired_gains,
-    read_run,
-    t_interval,
-    write_scaling_report,
-)
+from avspnet.reports.gain import bootstrap_interval, paired_gains, read_run, t_interval, write_scaling_report
 
 TASKS = ("arousal", "valence")
 FRACTIONS = (0.25, 1.0)

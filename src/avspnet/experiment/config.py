@@ -15,7 +15,7 @@ from ..configio import from_dict, read_yaml
 from ..errors import ConfigError
 from ..features.config import FeatureConfig
 from ..proxy import ProxyConfig
-from ..training.pretrain_config import FRONTENDS, PretrainConfig, pretrain_from_dict
+from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
 from ..training.transfer import TransferConfig, transfer_preset
 
 TASKS = ("arousal", "valence", "emotion4")
@@ -44,8 +44,10 @@ class CorpusSpec:
     def __post_init__(self) -> None:
         if bool(self.root) == bool(self.manifest):
             raise ConfigError(f"corpus {self.name!r}: give exactly one of root or manifest")
-        if self.max_utterances < 0 or self.max_hours < 0:
-            raise ConfigError(f"corpus {self.name!r}: max_utterances and max_hours must not be negative")
+        if self.max_utterances < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_utterances must be >= 0, got {self.max_utterances}")
+        if self.max_hours < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_hours must be >= 0, got {self.max_hours}")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ class ExperimentConfig:
             raise ConfigError(f"fractions must lie in (0, 1], got {self.fractions}")
         if not self.background and set(self.frontends) - {"R"}:
             raise ConfigError("pre-trained front-ends need at least one background corpus")
+        if not self.frontends or not self.tasks:
+            raise ConfigError("frontends and tasks must each name at least one entry")
+        if self.n_folds < 2:
+            raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}")
+        if self.workers < 0:
+            raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
+        check_input_shape(self.features, self.pretrain.model)
 
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
@@ -90,11 +99,11 @@ def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> E
     data = dict(data)
     if "pretrain" in data:
         data["pretrain"] = pretrain_from_dict(data["pretrain"] or {}, f"{where}.pretrain")
-    transfer = dict(data.pop("transfer", None) or {})
-    try:
-        data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), **transfer)
-    except TypeError as exc:
-        raise ConfigError(f"{where}.transfer: {exc}") from None
+    transfer = data.pop("transfer", None) or {}
+    if not isinstance(transfer, dict):
+        raise ConfigError(f"{where}.transfer: expected a mapping, got {transfer!r}")
+    transfer = dict(transfer)
+    data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), f"{where}.transfer", **transfer)
     config = from_dict(ExperimentConfig, data, where)
     return replace(
         config,
