@@ -128,7 +128,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     avs = [sys.executable, "-m", "avspnet"]
     manifests = build_manifests(root, args.work, (1.0, float("inf")))
-    for limit, (manifest, hours) in manifests.items():
+    for manifest, hours in manifests.values():
         print(f"{manifest.name}: {hours:.2f} h", flush=True)
         for stage in ("proxy", "features"):
             started = time.perf_counter()

@@ -122,13 +122,24 @@ def content_hash(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def readable_npy(path: Path) -> bool:
-    """True when `path` is a complete .npy file (header parses and the data is all there)."""
-    try:
-        np.load(path, mmap_mode="r")
-        return True
-    except (OSError, ValueError, EOFError):
+def whole_array(path: Path, shape: tuple[int | None, ...]) -> bool:
+    """True if a cached float32 array of `shape` (None: any length) is whole; a truncated or foreign
+    one is named, removed and so recomputed.
+
+    Memory-mapping reads only the header and checks the file holds every
+    byte it declares, so this costs no full read.
+    """
+    if not path.exists():
         return False
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        whole = array.dtype == np.float32 and len(array.shape) == len(shape) and all(
+            want is None or have == want for have, want in zip(array.shape, shape))
+    except (ValueError, OSError, EOFError):
+        whole = False
+    if not whole:
+        unreadable(path)
+    return whole
 
 
 def unreadable(path: Path, reason: str = "truncated or unreadable") -> None:

@@ -13,7 +13,8 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 @pytest.mark.parametrize("target", ["ravdess", "casia", "urdu"])
 def test_leave_one_corpus_out_configs(target):
     config = load_experiment(CONFIGS / f"loco_{target}.yaml")
-    assert Path(config.target.root) == CONFIGS.parent.parent / "shared" / "data" / target
+    # Resolved on both sides: ../shared may be a symlink (or reached through one).
+    assert Path(config.target.root) == (CONFIGS.parent.parent / "shared" / "data" / target).resolve()
     assert {Path(b.root).name for b in config.background} == {"ravdess", "casia", "urdu"} - {target}
     assert config.transfer.preset == "tuned" and config.transfer.optimizer == "adam"
     assert len(config.frontends) == 8 and config.n_folds == 5
@@ -40,4 +41,13 @@ def test_mistakes_are_named(tmp_path):
         load_experiment(path)
     path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [AE]\n")
     with pytest.raises(ConfigError, match="background"):
+        load_experiment(path)
+
+
+def test_fold_mode_is_checked(tmp_path):
+    path = tmp_path / "folds.yaml"
+    path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: speaker_sentence\n")
+    assert load_experiment(path).folds == "speaker_sentence"
+    path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: sentence\n")
+    with pytest.raises(ConfigError, match="folds must be one of speaker, speaker_sentence"):
         load_experiment(path)

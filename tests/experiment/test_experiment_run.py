@@ -51,6 +51,19 @@ def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
         assert (tmp_path / "a" / name).stat().st_size > 0
     info = json.loads((tmp_path / "a" / "run.json").read_text())
     assert info["avspnet_version"] and info["data_hashes"]["target"] and info["timings_s"]["transfer grid"] >= 0
+    assert info["runtime"]["precision"] == "fp32" and info["runtime"]["device"].startswith(("cpu", "cuda"))
+    assert info["runtime"]["torch_threads"] >= 1 and info["runtime"]["grid_workers"] == 1
+    assert isinstance(info["cpu_flags"], list) and info["torch_cpu_capability"]
+    assert info["folds"] == {"mode": "speaker", "requested": 2, "used": 2, "speakers": 4, "leave_one_speaker_out": False}
+    # patience 0: every head runs all 3 epochs, in each of the 2 folds
+    assert info["head_epochs"] == {f"{f}/{t}/{p:g}": [3, 3] for f in ("R", "AVSpNET_a") for t in ("arousal", "emotion4")
+                                   for p in (0.5, 1.0)}
+    assert {m["epochs"] for m in info["exported_models"].values()} == {3}
+    assert info["network"] == "custom" and "(network: custom)" in table.read_text()
+    assert info["background"]["hours"] > 0 and info["background"]["speakers"] == 2
+    joint = info["pretrain"]["AVSpNET_a"]["joint"]
+    assert joint["steps"] >= 1 and joint["epochs"] == 1 and 0 <= joint["val_acc"] <= 1 and joint["val_loss"] > 0
+    assert info["pretrain"]["R"] == {}
 
     again = run_experiment(tiny_config, tmp_path / "b", tmp_path / "fresh-cache", progress=False)
     assert again.exists()

@@ -7,6 +7,7 @@ expanding ~ and $VARS), so a config runs the same from any working directory.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,10 +15,17 @@ from ..configio import from_dict, read_yaml
 from ..errors import ConfigError
 from ..features.config import FeatureConfig
 from ..proxy import ProxyConfig
-from ..training.pretrain_config import FRONTENDS, PretrainConfig
+from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
 from ..training.transfer import TransferConfig, transfer_preset
 
 TASKS = ("arousal", "valence", "emotion4")
+# Fold modes and what the report says of them. speaker_sentence is for corpora whose sentences imply
+# their emotion (ASED); it needs the manifest's raw_sentence (see evaluation.folds.cv_folds).
+FOLDS = {
+    "speaker": "speaker-independent (test speakers unseen in training)",
+    "speaker_sentence": "speaker- and sentence-independent (test speakers and sentences unseen in training; "
+                        "utterances crossing the two are left out, counted in the log)",
+}
 
 
 @dataclass(frozen=True)
@@ -29,10 +37,17 @@ class CorpusSpec:
     manifest: str = ""
     # A seeded subset of utterances (0 = all), for small budgets.
     max_utterances: int = 0
+    # A seeded subset of about this many hours of audio (0 = all): whole speakers in
+    # a seeded order, nested across sizes (see experiment.data.hours_subset).
+    max_hours: float = 0.0
 
     def __post_init__(self) -> None:
         if bool(self.root) == bool(self.manifest):
             raise ConfigError(f"corpus {self.name!r}: give exactly one of root or manifest")
+        if self.max_utterances < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_utterances must be >= 0, got {self.max_utterances}")
+        if self.max_hours < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_hours must be >= 0, got {self.max_hours}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ class ExperimentConfig:
     tasks: tuple[str, ...] = TASKS
     fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     n_folds: int = 5
+    folds: str = "speaker"
     transfer: TransferConfig = field(default_factory=lambda: transfer_preset("tuned"))
     # Processes for the transfer grid (0 = one per core).
     workers: int = 0
@@ -63,20 +79,31 @@ class ExperimentConfig:
         bad_tasks = sorted(set(self.tasks) - set(TASKS))
         if bad_tasks:
             raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(TASKS)}")
+        if self.folds not in FOLDS:
+            raise ConfigError(f"folds must be one of {', '.join(FOLDS)}, got {self.folds!r}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
             raise ConfigError(f"fractions must lie in (0, 1], got {self.fractions}")
         if not self.background and set(self.frontends) - {"R"}:
             raise ConfigError("pre-trained front-ends need at least one background corpus")
+        if not self.frontends or not self.tasks:
+            raise ConfigError("frontends and tasks must each name at least one entry")
+        if self.n_folds < 2:
+            raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}")
+        if self.workers < 0:
+            raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
+        check_input_shape(self.features, self.pretrain.model)
 
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
     """Build the config, expanding the transfer preset and resolving corpus paths."""
     data = dict(data)
-    transfer = dict(data.pop("transfer", None) or {})
-    try:
-        data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), **transfer)
-    except TypeError as exc:
-        raise ConfigError(f"{where}.transfer: {exc}") from None
+    if "pretrain" in data:
+        data["pretrain"] = pretrain_from_dict(data["pretrain"] or {}, f"{where}.pretrain")
+    transfer = data.pop("transfer", None) or {}
+    if not isinstance(transfer, dict):
+        raise ConfigError(f"{where}.transfer: expected a mapping, got {transfer!r}")
+    transfer = dict(transfer)
+    data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), f"{where}.transfer", **transfer)
     config = from_dict(ExperimentConfig, data, where)
     return replace(
         config,
@@ -88,6 +115,37 @@ def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> E
 def load_experiment(path: str | Path) -> ExperimentConfig:
     path = Path(path)
     return experiment_from_dict(read_yaml(path), path.resolve().parent, str(path))
+
+
+def load_experiments(path: str | Path) -> list[tuple[str, ExperimentConfig]]:
+    """(label, config) per target; '' and the one config for a single-target file.
+
+    `targets: {LABEL: {settings}}` in place of `target` runs the same
+    background and front-ends once per entry, each entry's settings laid over
+    the file's (at least its `target`) and the name suffixed with the label.
+    Pre-trained front-ends are cached by background and settings, so they are
+    trained once and shared by every target.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    base_dir = path.resolve().parent
+    targets = data.pop("targets", None)
+    if targets is None:
+        return [("", experiment_from_dict(data, base_dir, str(path)))]
+    if "target" in data:
+        raise ConfigError(f"{path}: give target or targets, not both")
+    if not isinstance(targets, dict) or not targets:
+        raise ConfigError(f"{path}: targets must be a non-empty mapping of label -> settings")
+    configs = []
+    for label, overrides in targets.items():
+        label = str(label)
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
+            raise ConfigError(f"{path}: target label {label!r} must be letters, digits, '_', '.' or '-'")
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{path}: targets.{label} must be a mapping of settings")
+        merged = {**data, **overrides, "name": f"{overrides.get('name', data.get('name', 'experiment'))}-{label}"}
+        configs.append((label, experiment_from_dict(merged, base_dir, f"{path}: targets.{label}")))
+    return configs
 
 
 def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:

@@ -22,6 +22,7 @@ from ..training.transfer import fit_head
 from .config import ExperimentConfig
 from .splits import FoldSplit
 
+
 def format_duration(seconds: float) -> str:
     seconds = int(round(seconds))
     if seconds < 60:

@@ -16,12 +16,12 @@ import pandas as pd
 from .. import __version__
 from ..configio import to_dict
 from ..evaluation.folds import validation_speakers
+from ..evaluation.tasks import TASK_CLASSES
 from ..models.recognizer import save_recognizer
 from ..training.transfer import fit_head
 from .config import ExperimentConfig
 from .data import TargetData
 from .grid import job_seed, segment_rows
-from ..evaluation.tasks import TASK_CLASSES
 
 
 def export_models(config: ExperimentConfig, results: pd.DataFrame, encoders: dict, embeddings: dict[str, Path],
@@ -51,5 +51,6 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, encoders: dic
              "experiment": config.name, "cv_uar_mean": float(mean_uar[task][frontend]),
              "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__},
         )
-        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend])}
+        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend]),
+                          "epochs": len(fit.history), "best_epoch": fit.best_epoch}
     return exported

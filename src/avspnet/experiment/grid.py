@@ -17,10 +17,10 @@ import torch
 from sklearn.metrics import confusion_matrix
 
 from ..evaluation.metrics import uar
-from ..parallel import map_jobs
-from ..evaluation.vote import majority_vote
-from ..training.transfer import TransferConfig, fit_head, predict_proba
 from ..evaluation.tasks import TASK_CLASSES
+from ..evaluation.vote import majority_vote
+from ..parallel import map_jobs
+from ..training.transfer import TransferConfig, fit_head, predict_proba
 from .splits import FoldSplit
 
 
@@ -86,6 +86,7 @@ def run_job(job: GridJob) -> JobResult:
                 "frontend": job.frontend, "task": split.task, "fraction": fraction, "fold": split.fold,
                 "uar": uar(test_truth, predicted, labels=np.arange(n_classes)), "n_test": len(split.test),
                 "n_train": len(parts.fit), "n_val": len(parts.val), "best_epoch": fit.best_epoch,
+                "epochs": len(fit.history),
             })
             if fraction == max(split.fractions):
                 confusion = confusion_matrix(test_truth, predicted, labels=np.arange(n_classes))

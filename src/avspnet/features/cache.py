@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..configio import config_hash
-from ..content import default_cache_dir, manifest_audio_keys, readable_npy, save_npy, unreadable, window_of
+from ..content import default_cache_dir, manifest_audio_keys, save_npy, whole_array, window_of
 from ..errors import AudioError, ConfigError
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
@@ -38,14 +38,6 @@ def _extract_one(job: tuple[str, str, FeatureConfig, float | None, float | None]
     return out_path, None
 
 
-def _cached(target: Path) -> bool:
-    """A complete entry exists; a truncated one is logged, removed and so recomputed."""
-    if not target.exists():
-        return False
-    if readable_npy(target):
-        return True
-    unreadable(target)
-    return False
 
 
 @dataclass
@@ -97,7 +89,7 @@ def extract_features(
             continue
         target = out_dir / f"{key}.npy"
         paths[utt_id] = target
-        if str(target) not in owners and not _cached(target):
+        if str(target) not in owners and not whole_array(target, (config.n_bins, None)):
             jobs.append((audio_path, str(target), config, *window_of(start_s, end_s)))
         owners.setdefault(str(target), []).append(utt_id)
     reused = len(paths) - sum(len(owners[j[1]]) for j in jobs)

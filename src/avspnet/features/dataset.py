@@ -72,7 +72,7 @@ def load_segments(
         raise CorpusError(f"no segments: every utterance was skipped ({skips.summary()})")
     key = content_hash({"features": config_hash(config), "audio": [p.stem for p in sources]})
     target = Path(cache_dir or default_cache_dir()) / "segments" / f"{key}.npy"
-    store = cached_store(target)
+    store = cached_store(target, (sum(counts), config.n_bins, config.segment_frames))
     if store is None:
         blocks = (cut_segments(np.load(p), config) for p in sources)
         store = SegmentStore.open(write_store(target, blocks, sum(counts), (config.n_bins, config.segment_frames)))

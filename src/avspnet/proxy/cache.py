@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..configio import config_hash
-from ..content import default_cache_dir, manifest_audio_keys, unreadable, window_of
+from ..content import default_cache_dir, manifest_audio_keys, window_of
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
 from .acoustic import MEASURES, measure_file
@@ -38,18 +38,20 @@ def _measure_to_cache(job: tuple[str, str, AcousticConfig, float | None, float |
     os.replace(tmp, out_path)
 
 
-def _read_record(path: Path) -> dict | None:
-    """A cached measurement, or None when absent; an unreadable one is logged and removed."""
+def _cached_record(path: Path) -> dict | None:
+    """A cached measurement, or None when absent; a truncated or malformed one is named and removed."""
     if not path.exists():
         return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        if set(record["values"]) >= set(MEASURES):
-            return record
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    unreadable(path)
-    return None
+        if not isinstance(record, dict) or not isinstance(record.get("note"), str):
+            raise ValueError("not a measurement record")
+        record["values"] = {m: float(record["values"][m]) for m in MEASURES}
+        return record
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, OSError):
+        get_logger("proxy.acoustic").warning("cached acoustic measures unreadable (truncated?), recomputing: %s", path)
+        path.unlink(missing_ok=True)
+        return None
 
 
 def acoustic_values(
@@ -76,7 +78,7 @@ def acoustic_values(
         target = out_dir / f"{key}.json"
         targets[utt_id] = target
         if str(target) not in records and str(target) not in jobs:
-            record = _read_record(target)
+            record = _cached_record(target)
             if record is None:
                 jobs[str(target)] = (audio_path, str(target), config, *window_of(start_s, end_s))
             else:
@@ -84,7 +86,7 @@ def acoustic_values(
     map_jobs(_measure_to_cache, list(jobs.values()), workers, progress, desc="acoustic")
     rows = []
     for utt_id, target in targets.items():
-        record = (records.get(str(target)) or _read_record(target)) if target else {
+        record = (records.get(str(target)) or _cached_record(target)) if target else {
             "values": dict.fromkeys(MEASURES, math.nan), "note": "audio file not found"}
         if all(math.isnan(record["values"][m]) for m in MEASURES):
             skips.skip(utt_id, record["note"])

@@ -23,7 +23,7 @@ from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from ..configio import to_dict
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelFileError
 from ..log import get_logger
 from ..models.avspnet import AVSpNet, Encoder
 from . import checkpoint
@@ -223,7 +223,8 @@ def _save_run_state(model: AVSpNet, config: PretrainConfig, state: RunState, out
     barrier(ctx)
 
 
-def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, what: str) -> dict | None:
+def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, what: str,
+           required: tuple[str, ...]) -> dict | None:
     """A checkpoint of this config and data, None if absent or unreadable (logged: it is redone).
 
     A different config or different data is an error, not a silent reuse.
@@ -231,8 +232,8 @@ def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, wha
     if path is None or not path.is_file():
         return None
     try:
-        saved = checkpoint.load(path)
-    except ConfigError as exc:
+        saved = checkpoint.load(path, required)
+    except ModelFileError as exc:
         log.warning("%s; %s again", exc, what)
         return None
     if saved.get("config") != to_dict(config):
@@ -246,7 +247,7 @@ def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, wha
 
 def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_hash: str | None) -> RunState:
     path = out_dir / checkpoint.RUN_STATE if out_dir is not None else None
-    saved = _saved(path, config, data_hash, "an interrupted run")
+    saved = _saved(path, config, data_hash, "an interrupted run", ("config", "model_state", "run"))
     if saved is None:
         return RunState(history=[])
     model.load_state_dict(saved["model_state"])
@@ -258,7 +259,7 @@ def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_h
 def _finished(out_dir: Path | None, config: PretrainConfig, data_hash: str | None) -> PretrainResult | None:
     """A completed run with the same config and data in `out_dir` is reused, not retrained."""
     path = out_dir / checkpoint.FINAL if out_dir is not None else None
-    saved = _saved(path, config, data_hash, "pre-trained")
+    saved = _saved(path, config, data_hash, "pre-trained", ("config", "model_state", "history"))
     if saved is None:
         return None
     model = AVSpNet(config.model)
