@@ -39,6 +39,8 @@ bench: install
 	  $(BIN)/python benchmarks/bench_pretrain.py --manifest manifests/ravdess.csv; \
 	else echo "bench_pretrain skipped: ../shared/data/ravdess not found"; fi
 	$(BIN)/python benchmarks/bench_grid.py
+	$(BIN)/python benchmarks/bench_embed.py
+	$(BIN)/python benchmarks/bench_memory.py  # needs AVSPNET_CV_ZH (Common Voice zh-CN); skipped without
 
 # The scaling study (configs/scaling/README.md); resumable. PAPER=1 adds the paper-size network rung.
 study: install
