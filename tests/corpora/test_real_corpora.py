@@ -3,7 +3,7 @@
 import pytest
 
 from avspnet.corpora import load_corpus
-from avspnet.corpora.stats import corpus_stats
+from avspnet.features.stats import corpus_stats
 
 pytestmark = pytest.mark.integration
 

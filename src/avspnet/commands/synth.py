@@ -9,7 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
-from ..corpora.stats import corpus_stats, format_stats
+from ..features.stats import corpus_stats, format_stats
 from ..corpora.synthetic import SyntheticConfig, make_synthetic_corpus
 
 NAME = "synth"

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..configio import from_dict, read_yaml
+from ..downstream.fit import TransferConfig, transfer_preset
 from ..errors import ConfigError
+from ..evaluation.tasks import TASKS
 from ..features.config import FeatureConfig
+from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
 from ..proxy import ProxyConfig
 from ..training.pretrain_config import FRONTENDS, PretrainConfig
-from ..training.transfer import TransferConfig, transfer_preset
-
-TASKS = ("arousal", "valence", "emotion4")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class ExperimentConfig:
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     # Settings shared by every front-end; its `frontend` field is set per front-end.
     pretrain: PretrainConfig = field(default_factory=lambda: PretrainConfig(frontend="AVSpNET_a"))
+    # Any front-end registry name (`avspnet frontends`), incl. checkpoint:PATH (relative to the config file).
     frontends: tuple[str, ...] = FRONTENDS
     tasks: tuple[str, ...] = TASKS
     fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
@@ -57,16 +58,18 @@ class ExperimentConfig:
     export_models: bool = True
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.frontends) - set(FRONTENDS))
-        if unknown:
-            raise ConfigError(f"unknown front-end(s) {unknown}; known: {', '.join(FRONTENDS)}")
+        for name in self.frontends:
+            entry(name)
+        if len(set(self.frontends)) != len(self.frontends):
+            raise ConfigError(f"frontends lists a name twice: {list(self.frontends)}")
         bad_tasks = sorted(set(self.tasks) - set(TASKS))
         if bad_tasks:
             raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(TASKS)}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
             raise ConfigError(f"fractions must lie in (0, 1], got {self.fractions}")
-        if not self.background and set(self.frontends) - {"R"}:
-            raise ConfigError("pre-trained front-ends need at least one background corpus")
+        pretrained = [name for name in self.frontends if needs_background(name)]
+        if not self.background and pretrained:
+            raise ConfigError(f"pre-trained front-ends {pretrained} need at least one background corpus")
 
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
@@ -82,6 +85,7 @@ def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> E
         config,
         target=_resolve(config.target, base_dir),
         background=tuple(_resolve(spec, base_dir) for spec in config.background),
+        frontends=tuple(_resolve_checkpoint(name, base_dir) for name in config.frontends),
     )
 
 
@@ -90,14 +94,21 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
     return experiment_from_dict(read_yaml(path), path.resolve().parent, str(path))
 
 
-def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:
-    def absolute(value: str) -> str:
-        if not value:
-            return value
-        text = os.path.expandvars(os.path.expanduser(value))
-        if "$" in text:
-            raise ConfigError(f"corpus path {value!r}: environment variable not set")
-        expanded = Path(text)
-        return str(expanded if expanded.is_absolute() else (base_dir / expanded).resolve())
+def _absolute(value: str, base_dir: Path) -> str:
+    if not value:
+        return value
+    text = os.path.expandvars(os.path.expanduser(value))
+    if "$" in text:
+        raise ConfigError(f"path {value!r}: environment variable not set")
+    expanded = Path(text)
+    return str(expanded if expanded.is_absolute() else (base_dir / expanded).resolve())
 
-    return replace(spec, root=absolute(spec.root), manifest=absolute(spec.manifest))
+
+def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:
+    return replace(spec, root=_absolute(spec.root, base_dir), manifest=_absolute(spec.manifest, base_dir))
+
+
+def _resolve_checkpoint(name: str, base_dir: Path) -> str:
+    if not name.startswith(CHECKPOINT_PREFIX):
+        return name
+    return CHECKPOINT_PREFIX + _absolute(name.removeprefix(CHECKPOINT_PREFIX).strip(), base_dir)

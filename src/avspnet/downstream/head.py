@@ -67,8 +67,8 @@ def save_recognizer(path: Path, encoder: nn.Module, encoder_config: dict, head: 
 
 def load_recognizer(path: Path) -> tuple[RecognitionModel, dict]:
     from ..configio import from_dict
-    from .avspnet import Encoder
-    from .config import ModelConfig
+    from ..models.avspnet import Encoder
+    from ..models.config import ModelConfig
 
     path = Path(path)
     if not path.is_file():
