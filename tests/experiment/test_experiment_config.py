@@ -59,3 +59,12 @@ def test_frontend_names_from_the_registry(tmp_path):
                     "frontends: [logmel-stats, egemaps, 'checkpoint:runs/fe']\n")
     config = load_experiment(path)
     assert config.frontends[2] == f"checkpoint:{tmp_path / 'runs' / 'fe'}"
+
+
+def test_fold_mode_is_checked(tmp_path):
+    path = tmp_path / "folds.yaml"
+    path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: speaker_sentence\n")
+    assert load_experiment(path).folds == "speaker_sentence"
+    path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: sentence\n")
+    with pytest.raises(ConfigError, match="folds must be one of speaker, speaker_sentence"):
+        load_experiment(path)

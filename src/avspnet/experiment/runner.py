@@ -23,7 +23,7 @@ from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
-from .config import ExperimentConfig
+from .config import FOLDS, ExperimentConfig
 from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
 from .export import export_models
@@ -69,7 +69,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
     tasks = available_tasks(utterances, config.tasks)
     classes = {task: task_classes(task, utterances) for task in tasks}
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
-                         config.transfer.val_speaker_fraction, config.seed)
+                         config.transfer.val_speaker_fraction, config.seed, config.folds)
     estimate = estimate_seconds(config, background, target, splits, workers, cache_dir)
     print(f"estimate: about {format_duration(sum(estimate.values()))} on {workers} worker(s) "
           f"({', '.join(f'{k} {format_duration(v)}' for k, v in estimate.items())})", flush=True)
@@ -115,6 +115,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             + (", ".join(s.name or s.manifest for s in config.background) or "none") + ".",
             "Front-ends: " + "; ".join(f"{name} ({frontend.dim}-d)" for name, frontend in frontends.items()) + ".",
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
+            f"Folds: {FOLDS[config.folds]}; {len({s.fold for s in splits})} folds.",
         ]
         table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name}", notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks, classes=classes)
