@@ -24,6 +24,7 @@ install-asr: install
 	$(BIN)/pip install -q -e ".[test,asr]"
 
 test: install-asr
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
 demo: install

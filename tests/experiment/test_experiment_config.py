@@ -13,7 +13,8 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 @pytest.mark.parametrize("target", ["ravdess", "casia", "urdu"])
 def test_leave_one_corpus_out_configs(target):
     config = load_experiment(CONFIGS / f"loco_{target}.yaml")
-    assert Path(config.target.root) == CONFIGS.parent.parent / "shared" / "data" / target
+    # Resolved on both sides: ../shared may be a symlink (or reached through one).
+    assert Path(config.target.root) == (CONFIGS.parent.parent / "shared" / "data" / target).resolve()
     assert {Path(b.root).name for b in config.background} == {"ravdess", "casia", "urdu"} - {target}
     assert config.transfer.preset == "tuned" and config.transfer.optimizer == "adam"
     assert len(config.frontends) == 8 and config.n_folds == 5

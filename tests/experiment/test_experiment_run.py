@@ -10,11 +10,11 @@ import pytest
 from avspnet.cli import main
 from avspnet.corpora.manifest import write_manifest
 from avspnet.corpora.synthetic import SyntheticConfig, make_synthetic_corpus
+from avspnet.downstream.fit import transfer_preset
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
 from avspnet.experiment.runner import run_experiment
 from avspnet.models.config import ModelConfig
 from avspnet.training.pretrain_config import PretrainConfig
-from avspnet.downstream.fit import transfer_preset
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -48,6 +48,14 @@ def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
         assert (tmp_path / "a" / name).stat().st_size > 0
     info = json.loads((tmp_path / "a" / "run.json").read_text())
     assert info["avspnet_version"] and info["data_hashes"]["target"] and info["timings_s"]["transfer grid"] >= 0
+    assert info["runtime"]["precision"] == "fp32" and info["runtime"]["device"].startswith(("cpu", "cuda"))
+    assert info["runtime"]["torch_threads"] >= 1 and info["runtime"]["grid_workers"] == 1
+    assert isinstance(info["cpu_flags"], list) and info["torch_cpu_capability"]
+    assert info["folds"] == {"mode": "speaker", "requested": 2, "used": 2, "speakers": 4, "leave_one_speaker_out": False}
+    # patience 0: every head runs all 3 epochs, in each of the 2 folds
+    assert info["head_epochs"] == {f"{f}/{t}/{p:g}": [3, 3] for f in ("R", "AVSpNET_a") for t in ("arousal", "emotion4")
+                                   for p in (0.5, 1.0)}
+    assert {m["epochs"] for m in info["exported_models"].values()} == {3}
 
     again = run_experiment(tiny_config, tmp_path / "b", tmp_path / "fresh-cache", progress=False)
     assert again.exists()

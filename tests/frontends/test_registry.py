@@ -14,7 +14,7 @@ from avspnet.downstream.fit import transfer_preset
 from avspnet.downstream.grid import GridJob, run_job
 from avspnet.downstream.head import Head
 from avspnet.downstream.splits import FoldSplit, FractionSplit
-from avspnet.errors import ConfigError
+from avspnet.errors import ConfigError, ModelFileError
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet, load_segments
 from avspnet.features.segments import cut_segments, segment_sample_spans
@@ -34,6 +34,7 @@ from avspnet.frontends.logmel import mel_filterbank
 from avspnet.models.avspnet import AVSpNet
 from avspnet.models.config import ModelConfig
 from avspnet.training import checkpoint
+from avspnet.training.background import Background
 from avspnet.training.pretrain_config import PretrainConfig
 
 TINY = ModelConfig(channels=2, embed_dim=16, latent_dim=4, head_dims=(8, 4))
@@ -98,10 +99,10 @@ def test_checkpoint_and_recipe_entries(corpus, tmp_path):
         vectors = frontend.embed(segments, context)
         assert vectors.shape == (len(segments), TINY.embed_dim)
         np.testing.assert_array_equal(frontend.embed(segments, context), vectors)
-    background = type("B", (), dict(segments=segments.segments, speakers=segments.labels("speaker").astype(str),
-                                     proxy_arousal=np.zeros(len(segments), np.int64) - 1,
-                                     proxy_valence=np.zeros(len(segments), np.int64) - 1,
-                                     key="k", manifest_hashes={}, proxy_counts={}))
+    background = Background(segments=segments.segments, speakers=segments.labels("speaker").astype(str),
+                            proxy_arousal=np.zeros(len(segments), np.int64) - 1,
+                            proxy_valence=np.zeros(len(segments), np.int64) - 1,
+                            manifest_hashes={}, proxy_counts={}, key="k")
     recipe = build("R", PretrainConfig(model=TINY, precision="fp32"), lambda: background, tmp_path, False)
     again = build("R", PretrainConfig(model=TINY, precision="fp32"), lambda: background, tmp_path, False)
     assert isinstance(recipe, EncoderFrontEnd) and recipe.dim == TINY.embed_dim
@@ -113,22 +114,22 @@ def test_checkpoint_and_recipe_entries(corpus, tmp_path):
 def test_bad_names_and_files_are_one_line_errors(tmp_path):
     with pytest.raises(ConfigError, match="unknown front-end 'mfcc'; known: R, .*egemaps, whisper-base, logmel-stats"):
         check(("mfcc",))
-    with pytest.raises(ConfigError, match="checkpoint not found"):
+    with pytest.raises(ModelFileError, match="model file not found"):
         check((f"checkpoint:{tmp_path / 'none.pt'}",))
     with pytest.raises(ConfigError, match="needs a path"):
         check(("checkpoint:",))
     foreign = tmp_path / "foreign.pt"
     foreign.write_text("not a model")
-    with pytest.raises(ConfigError, match="not a readable avspnet checkpoint"):
+    with pytest.raises(ModelFileError, match="not an avspnet model: .*foreign.pt"):
         check((f"checkpoint:{foreign}",))
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
-    with pytest.raises(ConfigError, match="not a pre-trained avspnet model"):
+    with pytest.raises(ModelFileError, match="lacks config, model_state"):
         check((f"checkpoint:{tmp_path / 'other.pt'}",))
     mismatched = _saved_encoder(tmp_path)
     saved = torch.load(mismatched, weights_only=True)
     saved["config"]["model"]["embed_dim"] = 32
     torch.save(saved, mismatched)
-    with pytest.raises(ConfigError, match="not an encoder saved by"):
+    with pytest.raises(ModelFileError, match="not an avspnet model: .*RuntimeError"):
         check((f"checkpoint:{mismatched}",))
 
 

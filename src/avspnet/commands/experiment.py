@@ -6,9 +6,9 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from . import add_cache_arguments
 from ..experiment.config import load_experiment
 from ..experiment.runner import run_experiment
+from . import add_cache_arguments
 
 NAME = "experiment"
 HELP = "pre-train front-ends, run the transfer grid and write Table 3 (see configs/)"

@@ -16,7 +16,7 @@ from ..configio import load_yaml
 from ..features.config import FeatureConfig
 from ..training.background import load_background
 from ..training.pretrain import pretrain
-from ..training.pretrain_config import FRONTENDS, PretrainConfig
+from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape
 
 NAME = "pretrain"
 HELP = "pre-train a front-end on background manifests with proxy labels"
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_yaml(PretrainConfig, args.config) if args.config else PretrainConfig()
     changes = {name: getattr(args, name) for name in OVERRIDES if getattr(args, name) is not None}
     config = dataclasses.replace(config, frontend=args.frontend, **changes)
+    check_input_shape(FeatureConfig(), config.model, str(args.config or "pretrain"))
     data = load_background(args.manifest, FeatureConfig(), args.cache_dir, progress=not args.no_progress)
     result = pretrain(data.segments, data.speakers, data.proxy_arousal, data.proxy_valence, config,
                       out_dir=args.out, progress=not args.no_progress, metadata=data.metadata)

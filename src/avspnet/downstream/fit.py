@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..configio import from_dict
 from ..errors import ConfigError
 from ..evaluation.metrics import uar
 from .head import Head
@@ -43,6 +44,16 @@ class TransferConfig:
             raise ConfigError(f"transfer.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"transfer.dropout must be in [0, 1), got {self.dropout}")
+        if not self.lr > 0:
+            raise ConfigError(f"transfer.lr must be > 0, got {self.lr}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ConfigError(f"transfer.epochs and transfer.batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
+        if min(self.patience, self.momentum, self.weight_decay) < 0:
+            raise ConfigError("transfer.patience, momentum and weight_decay must be >= 0")
+        if not self.hidden or min(self.hidden) < 1:
+            raise ConfigError(f"transfer.hidden: need positive layer widths, got {list(self.hidden)}")
+        if not 0 < self.val_speaker_fraction < 1:
+            raise ConfigError(f"transfer.val_speaker_fraction must lie in (0, 1), got {self.val_speaker_fraction}")
 
 
 # paper: section 3.2 gives SGD at lr 1e-5, batch 32, unweighted loss.
@@ -54,10 +65,11 @@ PRESETS = {
 }
 
 
-def transfer_preset(name: str, **overrides) -> TransferConfig:
-    if name not in PRESETS:
-        raise ConfigError(f"unknown transfer preset {name!r}; known: {', '.join(PRESETS)}")
-    return TransferConfig(preset=name, **{**PRESETS[name], **overrides})
+def transfer_preset(name: str, where: str = "transfer", **overrides) -> TransferConfig:
+    """The preset's settings with `overrides` (type-checked: they often come from YAML)."""
+    if not isinstance(name, str) or name not in PRESETS:
+        raise ConfigError(f"{where}: unknown transfer preset {name!r}; known: {', '.join(PRESETS)}")
+    return from_dict(TransferConfig, {**PRESETS[name], **overrides, "preset": name}, where)
 
 
 @dataclass
@@ -69,8 +81,17 @@ class FitResult:
 
 def fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
              n_classes: int, config: TransferConfig, seed: int) -> FitResult:
-    """Train a head on segment embeddings; keep the epoch with the best validation UAR."""
-    torch.manual_seed(seed)
+    """Train a head on segment embeddings; keep the epoch with the best validation UAR.
+
+    Seeded on a forked RNG, so the caller's global torch RNG is left as it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _fit_head(train_x, train_y, val_x, val_y, n_classes, config, seed)
+
+
+def _fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
+              n_classes: int, config: TransferConfig, seed: int) -> FitResult:
     generator = torch.Generator().manual_seed(seed)
     head = Head(train_x.shape[1], n_classes, config.hidden, config.dropout)
     head.set_normalisation(train_x)

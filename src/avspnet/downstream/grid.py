@@ -86,6 +86,7 @@ def run_job(job: GridJob) -> JobResult:
                 "frontend": job.frontend, "task": split.task, "fraction": fraction, "fold": split.fold,
                 "uar": uar(test_truth, predicted, labels=np.arange(n_classes)), "n_test": len(split.test),
                 "n_train": len(parts.fit), "n_val": len(parts.val), "best_epoch": fit.best_epoch,
+                "epochs": len(fit.history),
             })
             if fraction == max(split.fractions):
                 confusion = confusion_matrix(test_truth, predicted, labels=np.arange(n_classes))

@@ -3,14 +3,7 @@
 from .folds import cv_folds, speaker_folds, validation_speakers
 from .fractions import nested_fractions
 from .metrics import confusion, uar
-from .tasks import (
-    TASK_CLASSES,
-    TASKS,
-    chance_level,
-    encode_task,
-    label_codes,
-    task_classes,
-)
+from .tasks import TASK_CLASSES, TASKS, chance_level, encode_task, label_codes, task_classes
 
 __all__ = [
     "TASKS", "TASK_CLASSES", "chance_level", "confusion", "cv_folds", "encode_task", "label_codes",

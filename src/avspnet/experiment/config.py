@@ -17,7 +17,7 @@ from ..evaluation.tasks import TASKS
 from ..features.config import FeatureConfig
 from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
 from ..proxy import ProxyConfig
-from ..training.pretrain_config import FRONTENDS, PretrainConfig
+from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape
 
 # Fold modes and what the report says of them. speaker_sentence is for corpora whose sentences imply
 # their emotion (ASED); it needs the manifest's raw_sentence (see evaluation.folds.cv_folds).
@@ -41,6 +41,8 @@ class CorpusSpec:
     def __post_init__(self) -> None:
         if bool(self.root) == bool(self.manifest):
             raise ConfigError(f"corpus {self.name!r}: give exactly one of root or manifest")
+        if self.max_utterances < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_utterances must be >= 0, got {self.max_utterances}")
 
 
 @dataclass(frozen=True)
@@ -81,16 +83,23 @@ class ExperimentConfig:
         pretrained = [name for name in self.frontends if needs_background(name)]
         if not self.background and pretrained:
             raise ConfigError(f"pre-trained front-ends {pretrained} need at least one background corpus")
+        if not self.frontends or not self.tasks:
+            raise ConfigError("frontends and tasks must each name at least one entry")
+        if self.n_folds < 2:
+            raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}")
+        if self.workers < 0:
+            raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
+        check_input_shape(self.features, self.pretrain.model)
 
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
     """Build the config, expanding the transfer preset and resolving corpus paths."""
     data = dict(data)
-    transfer = dict(data.pop("transfer", None) or {})
-    try:
-        data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), **transfer)
-    except TypeError as exc:
-        raise ConfigError(f"{where}.transfer: {exc}") from None
+    transfer = data.pop("transfer", None) or {}
+    if not isinstance(transfer, dict):
+        raise ConfigError(f"{where}.transfer: expected a mapping, got {transfer!r}")
+    transfer = dict(transfer)
+    data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), f"{where}.transfer", **transfer)
     config = from_dict(ExperimentConfig, data, where)
     return replace(
         config,

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import yaml
 
 from ..configio import to_dict
 from ..downstream.grid import GridJob, run_grid
 from ..downstream.splits import available_tasks, plan_splits
+from ..errors import CorpusError
 from ..evaluation.tasks import encode_task, task_classes
 from ..features.cache import default_cache_dir
 from ..frontends import EmbedContext, build, cached_embeddings, check, is_recipe
@@ -23,6 +25,7 @@ from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
+from ..training.device import Runtime
 from .config import FOLDS, ExperimentConfig
 from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
@@ -60,19 +63,21 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
 
     with timer.stage("data"):
         target = load_target(config.target, config.features, cache_dir, config.seed, workers, progress)
-        recipes = [name for name in config.frontends if is_recipe(name)]
+        utterances = target.segments.utterances
+        tasks = available_tasks(utterances, config.tasks)
+        if not tasks:
+            raise CorpusError(f"target {config.target.name or config.target.manifest}: none of the tasks "
+                              f"{', '.join(config.tasks)} has all its classes in this corpus; nothing to run")
         background = None
-        if recipes:
+        if any(is_recipe(name) for name in config.frontends):
             background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
                                          workers, progress) or unlabeled_target(target)
-    utterances = target.segments.utterances
-    tasks = available_tasks(utterances, config.tasks)
     classes = {task: task_classes(task, utterances) for task in tasks}
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
                          config.transfer.val_speaker_fraction, config.seed, config.folds)
     estimate = estimate_seconds(config, background, target, splits, workers, cache_dir)
-    print(f"estimate: about {format_duration(sum(estimate.values()))} on {workers} worker(s) "
-          f"({', '.join(f'{k} {format_duration(v)}' for k, v in estimate.items())})", flush=True)
+    log.info("estimate: about %s on %d worker(s) (%s)", format_duration(sum(estimate.values())), workers,
+             ", ".join(f"{k} {format_duration(v)}" for k, v in estimate.items()))
 
     with timer.stage("pretrain"):
         pretrain_settings = replace(config.pretrain, seed=config.seed)
@@ -126,9 +131,21 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                                  **{f"background/{k}": v
                                     for k, v in (background.manifest_hashes if background else {}).items()}},
                     timings=timer.seconds)
-    info.update({"estimate_s": estimate, "tasks": list(tasks), "classes": {t: list(c) for t, c in classes.items()},
-                 "embedding_s": embedding_s, "exported_models": exported,
-                 "proxy_counts": background.proxy_counts if background else {}})
+    runtime = Runtime.resolve(config.pretrain.device, config.pretrain.precision, config.pretrain.channels_last)
+    n_speakers = utterances["speaker"].nunique()
+    n_folds = len({split.fold for split in splits})
+    info.update({
+        "estimate_s": estimate, "tasks": list(tasks), "classes": {t: list(c) for t, c in classes.items()},
+        "embedding_s": embedding_s, "exported_models": exported,
+        "proxy_counts": background.proxy_counts if background else {},
+        "runtime": {"device": str(runtime.device), "precision": runtime.precision,
+                    "channels_last": runtime.channels_last, "torch_threads": torch.get_num_threads(),
+                    "grid_workers": workers, "grid_threads_per_worker": 1},
+        "folds": {"mode": config.folds, "requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
+                  "leave_one_speaker_out": n_speakers <= config.n_folds},
+        "head_epochs": {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()
+                        for (frontend, task, fraction), group in results.groupby(["frontend", "task", "fraction"])},
+    })
     write_run_json(info, out_dir / "run.json")
-    print("time per stage: " + ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
+    log.info("time per stage: %s", ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
     return table_md

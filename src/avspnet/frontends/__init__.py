@@ -19,20 +19,9 @@ from ..errors import ConfigError
 from ..training.pretrain_config import FRONTENDS as RECIPES
 from ..training.pretrain_config import PretrainConfig
 from . import egemaps, whisper
-from .base import (
-    EmbedContext,
-    Embedded,
-    FrontEnd,
-    FrontEndUnavailable,
-    cached_embeddings,
-)
+from .base import EmbedContext, Embedded, FrontEnd, FrontEndUnavailable, cached_embeddings
 from .egemaps import EGeMAPS
-from .encoder import (
-    CHECKPOINT_PREFIX,
-    EncoderFrontEnd,
-    checkpoint_frontend,
-    pretrained_frontend,
-)
+from .encoder import CHECKPOINT_PREFIX, EncoderFrontEnd, checkpoint_frontend, pretrained_frontend
 from .logmel import LogMelStats
 from .whisper import WhisperBase
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AvspnetError
+from ..features.cache import whole_array
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
 
@@ -62,7 +63,7 @@ def cached_embeddings(frontend: FrontEnd, segments: SegmentSet, segments_key: st
                       context: EmbedContext) -> Embedded:
     """Path of `frontend`'s vectors of `segments` (identified by `segments_key`), computed on a miss."""
     path = Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}_{segments_key}.npy"
-    if path.exists():
+    if whole_array(path, (len(segments), frontend.dim)):
         return Embedded(path, 0.0, True)
     start = time.perf_counter()
     vectors = np.asarray(frontend.embed(segments, context), dtype=np.float32)

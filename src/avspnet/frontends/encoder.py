@@ -18,6 +18,7 @@ from ..configio import config_hash, to_dict
 from ..errors import ConfigError
 from ..features.dataset import SegmentSet
 from ..training import checkpoint
+from ..training.background import Background
 from ..training.pretrain import pretrain
 from ..training.pretrain_config import PretrainConfig
 from ..training.transfer import embed, module_digest
@@ -42,15 +43,15 @@ class EncoderFrontEnd(FrontEnd):
         return embed(self.encoder, segments.segments)
 
 
-def pretrained_frontend(name: str, settings: PretrainConfig, background, cache_dir: Path,
+def pretrained_frontend(name: str, settings: PretrainConfig, background: Background, cache_dir: Path,
                         progress: bool) -> EncoderFrontEnd:
-    """Recipe `name` pre-trained on `background` (an experiment's BackgroundData); a finished run is reused."""
+    """Recipe `name` pre-trained on `background` (proxy labels only); a finished run is reused."""
     settings = replace(settings, frontend=name)
     key = config_hash({"pretrain": to_dict(settings), "background": background.key})
     result = pretrain(
         background.segments, background.speakers, background.proxy_arousal, background.proxy_valence,
         settings, out_dir=Path(cache_dir) / "frontends" / f"{name}_{key}", progress=progress,
-        metadata={"background": background.manifest_hashes, "proxy_counts": background.proxy_counts},
+        metadata=background.metadata,
     )
     return EncoderFrontEnd(name, result.encoder, to_dict(settings.model))
 
@@ -65,10 +66,6 @@ def checkpoint_path(name: str) -> Path:
 
 
 def checkpoint_frontend(name: str) -> EncoderFrontEnd:
-    """A saved encoder; a missing or foreign file is a one-line ConfigError (checkpoint.load_encoder)."""
-    path = checkpoint_path(name)
-    try:
-        encoder, saved = checkpoint.load_encoder(path)
-    except (KeyError, TypeError, RuntimeError) as exc:
-        raise ConfigError(f"{path}: not an encoder saved by `avspnet pretrain` ({type(exc).__name__})") from None
+    """A saved encoder; a missing or foreign file is a one-line ModelFileError (checkpoint.load_encoder)."""
+    encoder, saved = checkpoint.load_encoder(checkpoint_path(name))
     return EncoderFrontEnd(name, encoder, saved["config"]["model"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from ..features.config import FeatureConfig
 from ..models.config import ModelConfig
 from .device import DEVICES, PRECISIONS
 
@@ -65,8 +66,11 @@ class PretrainConfig:
         phases(self.frontend)
         if not 0 <= self.alpha <= 1:
             raise ConfigError(f"alpha must lie in [0, 1], got {self.alpha}")
+        if not self.lr > 0:
+            raise ConfigError(f"pretrain lr must be > 0, got {self.lr}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
-            raise ConfigError("epochs, batch_size and patience must be positive")
+            raise ConfigError(f"pretrain epochs, batch_size and patience must be >= 1, got {self.epochs}, "
+                              f"{self.batch_size}, {self.patience}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError(f"max_steps must be positive or null, got {self.max_steps}")
         if not 0 <= self.val_speaker_fraction < 1:
@@ -77,3 +81,11 @@ class PretrainConfig:
             raise ConfigError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
         if self.channels_last not in ("auto", True, False):
             raise ConfigError(f"channels_last must be auto, true or false, got {self.channels_last!r}")
+
+
+def check_input_shape(features: FeatureConfig, model: ModelConfig, where: str = "config") -> None:
+    """The network's input must be the segments the features give, or pre-training fails after extraction."""
+    given, wanted = (features.n_bins, features.segment_frames), (model.n_bins, model.n_frames)
+    if given != wanted:
+        raise ConfigError(f"{where}: features give {given[0]} bins x {given[1]} frames per segment but the network "
+                          f"(pretrain.model n_bins, n_frames) expects {wanted[0]} x {wanted[1]}")
