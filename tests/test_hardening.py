@@ -14,10 +14,10 @@ import torch
 from avspnet.cli import main
 from avspnet.configio import to_dict
 from avspnet.corpora.manifest import make_manifest, write_manifest
+from avspnet.downstream.head import Head, save_recognizer
 from avspnet.features.config import FeatureConfig
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
-from avspnet.models.recognizer import Head, save_recognizer
 
 TINY = ModelConfig(channels=2, embed_dim=8, latent_dim=4, head_dims=(4,))
 TARGET = "target: {name: ravdess, root: nowhere}\nbackground: []\nfrontends: [R]\n"
@@ -233,13 +233,18 @@ def test_whisper_model_is_checked_against_its_hash(tmp_path, monkeypatch):
 
 
 def test_truncated_embedding_cache_is_named_and_recomputed(tmp_path, caplog):
-    from avspnet.training.transfer import cached_embeddings
+    from avspnet.features.dataset import SegmentSet
+    from avspnet.frontends import EmbedContext, EncoderFrontEnd, cached_embeddings
+    from avspnet.log import SkipLog
 
     torch.manual_seed(0)
-    encoder = Encoder(TINY).eval()
+    frontend = EncoderFrontEnd("toy", Encoder(TINY).eval(), to_dict(TINY))
     segments = np.random.default_rng(0).normal(size=(5, 200, 80)).astype(np.float32)
-    path = cached_embeddings(encoder, segments, "toy", tmp_path)
+    segment_set = SegmentSet(segments, np.arange(5), pd.DataFrame({"utt_id": range(5)}), SkipLog("test"))
+    context = EmbedContext(FeatureConfig(), tmp_path, progress=False)
+    path = cached_embeddings(frontend, segment_set, "toy", context).path
     whole = np.load(path)
     path.write_bytes(path.read_bytes()[:150])
-    assert cached_embeddings(encoder, segments, "toy", tmp_path) == path and str(path) in caplog.text
+    again = cached_embeddings(frontend, segment_set, "toy", context)
+    assert again.path == path and not again.cached and str(path) in caplog.text
     np.testing.assert_array_equal(np.load(path), whole)

@@ -44,6 +44,24 @@ def test_mistakes_are_named(tmp_path):
         load_experiment(path)
 
 
+@pytest.mark.parametrize("target", ["ravdess", "casia"])
+def test_baseline_configs(target):
+    config = load_experiment(CONFIGS / f"loco_{target}_baselines.yaml")
+    assert config.frontends == ("R", "AVSpNET_a", "AVSpNET_v", "egemaps", "whisper-base", "logmel-stats")
+    assert config.tasks == ("arousal", "valence", "emotion4", "emotion") and config.fractions == (0.25, 1.0)
+
+
+def test_frontend_names_from_the_registry(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [mfcc]\n")
+    with pytest.raises(ConfigError, match="unknown front-end 'mfcc'; known: .*egemaps, whisper-base"):
+        load_experiment(path)
+    path.write_text("target: {name: ravdess, root: x}\nbackground: []\n"
+                    "frontends: [logmel-stats, egemaps, 'checkpoint:runs/fe']\n")
+    config = load_experiment(path)
+    assert config.frontends[2] == f"checkpoint:{tmp_path / 'runs' / 'fe'}"
+
+
 def test_fold_mode_is_checked(tmp_path):
     path = tmp_path / "folds.yaml"
     path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: speaker_sentence\n")

@@ -13,11 +13,11 @@ import soundfile as sf
 from avspnet.cli import main
 from avspnet.corpora.manifest import read_manifest, write_manifest
 from avspnet.corpora.synthetic import SyntheticConfig, make_synthetic_corpus
+from avspnet.downstream.fit import transfer_preset
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
 from avspnet.experiment.runner import run_experiment
 from avspnet.models.config import ModelConfig
 from avspnet.training.pretrain_config import PretrainConfig
-from avspnet.training.transfer import transfer_preset
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -114,3 +114,32 @@ def test_editing_one_target_file_recomputes_exactly_what_depends_on_it(tiny_conf
     assert added == {"features": 1, "segments": 1, "embeddings": len(config.frontends)}
     runs = [json.loads((tmp_path / run / "run.json").read_text())["data_hashes"] for run in ("a", "b")]
     assert runs[0]["target"] != runs[1]["target"] and runs[0]["background/background"] == runs[1]["background/background"]
+
+
+def test_baseline_frontends_and_emotion_task_in_one_table(tiny_config, tmp_path):
+    config = replace(tiny_config, frontends=("logmel-stats", "egemaps", "R"), tasks=("arousal", "emotion"),
+                     export_models=True)
+    run_experiment(config, tmp_path / "run", tmp_path / "cache", progress=False)
+    cells = pd.read_csv(tmp_path / "run" / "table3.csv")
+    assert set(cells["frontend"]) == {"logmel-stats", "egemaps", "R"} and set(cells["task"]) == {"arousal", "emotion"}
+    assert cells["uar_mean"].notna().all()
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert set(info["embedding_s"]) == {"logmel-stats", "egemaps", "R"}
+    assert info["embedding_s"]["egemaps"]["dim"] == 88 and not info["embedding_s"]["egemaps"]["cached"]
+    assert len(info["classes"]["emotion"]) >= 2
+    assert "emotion" in (tmp_path / "run" / "table3.md").read_text()
+    assert info["exported_models"]["arousal"]["frontend"] == "R"  # predict needs a spectrogram encoder
+
+
+def test_missing_extra_fails_before_any_work(tiny_config, tmp_path, monkeypatch):
+    import importlib.util
+
+    from avspnet.frontends import FrontEndUnavailable
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "faster_whisper" else real(name, *a))
+    with pytest.raises(FrontEndUnavailable, match="make install-asr"):
+        run_experiment(replace(tiny_config, frontends=("AVSpNET_a", "whisper-base")), tmp_path / "run",
+                       tmp_path / "cache", progress=False)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "cache").exists()

@@ -15,6 +15,7 @@ from avspnet.corpora.manifest import make_manifest, read_manifest, write_manifes
 from avspnet.experiment import data as experiment_data
 from avspnet.experiment import runner
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
+from avspnet.frontends import encoder as frontend_encoder
 from avspnet.proxy.store import proxy_path, read_proxy, write_proxy
 from avspnet.training import background
 
@@ -80,7 +81,7 @@ def _run_experiment(path, tmp_path, monkeypatch, seen, captured):
         return read_proxy(proxy_path(path))
 
     monkeypatch.setattr(experiment_data, "compute_proxy_labels", labeller)
-    _stop_at_pretraining(monkeypatch, runner, captured)
+    _stop_at_pretraining(monkeypatch, frontend_encoder, captured)
     config = ExperimentConfig(target=CorpusSpec(name="target", manifest=str(path)),
                               background=(CorpusSpec(name="bg", manifest=str(path)),),
                               frontends=("W_a",), tasks=("arousal",), n_folds=3, workers=1)

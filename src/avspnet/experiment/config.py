@@ -12,13 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..configio import from_dict, read_yaml
+from ..downstream.fit import TransferConfig, transfer_preset
 from ..errors import ConfigError
+from ..evaluation.tasks import TASKS
 from ..features.config import FeatureConfig
+from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
 from ..proxy import ProxyConfig
 from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
-from ..training.transfer import TransferConfig, transfer_preset
 
-TASKS = ("arousal", "valence", "emotion4")
 # Fold modes and what the report says of them. speaker_sentence is for corpora whose sentences imply
 # their emotion (ASED); it needs the manifest's raw_sentence (see evaluation.folds.cv_folds).
 FOLDS = {
@@ -60,6 +61,7 @@ class ExperimentConfig:
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     # Settings shared by every front-end; its `frontend` field is set per front-end.
     pretrain: PretrainConfig = field(default_factory=lambda: PretrainConfig(frontend="AVSpNET_a"))
+    # Any front-end registry name (`avspnet frontends`), incl. checkpoint:PATH (relative to the config file).
     frontends: tuple[str, ...] = FRONTENDS
     tasks: tuple[str, ...] = TASKS
     fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
@@ -73,9 +75,10 @@ class ExperimentConfig:
     export_models: bool = True
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.frontends) - set(FRONTENDS))
-        if unknown:
-            raise ConfigError(f"unknown front-end(s) {unknown}; known: {', '.join(FRONTENDS)}")
+        for name in self.frontends:
+            entry(name)
+        if len(set(self.frontends)) != len(self.frontends):
+            raise ConfigError(f"frontends lists a name twice: {list(self.frontends)}")
         bad_tasks = sorted(set(self.tasks) - set(TASKS))
         if bad_tasks:
             raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(TASKS)}")
@@ -83,8 +86,9 @@ class ExperimentConfig:
             raise ConfigError(f"folds must be one of {', '.join(FOLDS)}, got {self.folds!r}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
             raise ConfigError(f"fractions must lie in (0, 1], got {self.fractions}")
-        if not self.background and set(self.frontends) - {"R"}:
-            raise ConfigError("pre-trained front-ends need at least one background corpus")
+        pretrained = [name for name in self.frontends if needs_background(name)]
+        if not self.background and pretrained:
+            raise ConfigError(f"pre-trained front-ends {pretrained} need at least one background corpus")
         if not self.frontends or not self.tasks:
             raise ConfigError("frontends and tasks must each name at least one entry")
         if self.n_folds < 2:
@@ -109,6 +113,7 @@ def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> E
         config,
         target=_resolve(config.target, base_dir),
         background=tuple(_resolve(spec, base_dir) for spec in config.background),
+        frontends=tuple(_resolve_checkpoint(name, base_dir) for name in config.frontends),
     )
 
 
@@ -148,14 +153,21 @@ def load_experiments(path: str | Path) -> list[tuple[str, ExperimentConfig]]:
     return configs
 
 
-def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:
-    def absolute(value: str) -> str:
-        if not value:
-            return value
-        text = os.path.expandvars(os.path.expanduser(value))
-        if "$" in text:
-            raise ConfigError(f"corpus path {value!r}: environment variable not set")
-        expanded = Path(text)
-        return str(expanded if expanded.is_absolute() else (base_dir / expanded).resolve())
+def _absolute(value: str, base_dir: Path) -> str:
+    if not value:
+        return value
+    text = os.path.expandvars(os.path.expanduser(value))
+    if "$" in text:
+        raise ConfigError(f"path {value!r}: environment variable not set")
+    expanded = Path(text)
+    return str(expanded if expanded.is_absolute() else (base_dir / expanded).resolve())
 
-    return replace(spec, root=absolute(spec.root), manifest=absolute(spec.manifest))
+
+def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:
+    return replace(spec, root=_absolute(spec.root, base_dir), manifest=_absolute(spec.manifest, base_dir))
+
+
+def _resolve_checkpoint(name: str, base_dir: Path) -> str:
+    if not name.startswith(CHECKPOINT_PREFIX):
+        return name
+    return CHECKPOINT_PREFIX + _absolute(name.removeprefix(CHECKPOINT_PREFIX).strip(), base_dir)

@@ -23,15 +23,16 @@ class SegmentSet:
     """`segments[i]` belongs to utterance `utterances.iloc[utt_index[i]]`.
 
     `utterances` holds only the manifest rows that yielded at least one
-    segment, in manifest order. `segments` is read from disk on demand;
-    `key` names its content (the audio bytes and the feature config).
+    segment, in manifest order. `segments` is read from disk on demand (an
+    in-memory array works too); `key` names its content (the audio bytes and
+    the feature config), empty for a set built by hand.
     """
 
-    segments: SegmentStore
+    segments: SegmentStore | np.ndarray
     utt_index: np.ndarray
     utterances: pd.DataFrame
     skips: SkipLog
-    key: str
+    key: str = ""
 
     def __len__(self) -> int:
         return len(self.segments)

@@ -17,11 +17,10 @@ import torch
 from sklearn.metrics import confusion_matrix
 
 from ..evaluation.metrics import uar
-from ..evaluation.tasks import TASK_CLASSES
-from ..evaluation.vote import majority_vote
 from ..parallel import map_jobs
-from ..training.transfer import TransferConfig, fit_head, predict_proba
+from .fit import TransferConfig, fit_head, predict_proba
 from .splits import FoldSplit
+from .vote import majority_vote
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,7 @@ class GridJob:
     split: FoldSplit
     utt_labels: np.ndarray
     utt_index: np.ndarray
+    n_classes: int
     config: TransferConfig
     seed: int
 
@@ -70,7 +70,7 @@ def run_job(job: GridJob) -> JobResult:
     try:
         embeddings = np.load(job.embeddings, mmap_mode="r")
         split = job.split
-        n_classes = len(TASK_CLASSES[split.task])
+        n_classes = job.n_classes
         segment_labels = job.utt_labels[job.utt_index]
         test_truth = job.utt_labels[split.test]
         rows, confusion = [], np.zeros((n_classes, n_classes), np.int64)

@@ -1,18 +1,23 @@
 """Transfer: frozen encoder, cached embeddings equal to in-forward encoding, heads that learn."""
 
 import numpy as np
+import pandas as pd
 import torch
 
 from avspnet.configio import to_dict
-from avspnet.evaluation.vote import majority_vote
+from avspnet.downstream.fit import fit_head, predict_proba, transfer_preset
+from avspnet.downstream.head import Head, RecognitionModel, load_recognizer, save_recognizer
+from avspnet.downstream.predict import predict_file
+from avspnet.downstream.vote import majority_vote
 from avspnet.features.config import FeatureConfig
+from avspnet.features.dataset import SegmentSet
 from avspnet.features.segments import cut_segments
 from avspnet.features.spectrogram import file_spectrogram
+from avspnet.frontends import EmbedContext, EncoderFrontEnd, cached_embeddings
+from avspnet.log import SkipLog
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
-from avspnet.models.predict import predict_file
-from avspnet.models.recognizer import Head, RecognitionModel, load_recognizer, save_recognizer
-from avspnet.training.transfer import cached_embeddings, embed, fit_head, module_digest, predict_proba, transfer_preset
+from avspnet.training.transfer import embed, module_digest
 
 TINY = ModelConfig(channels=4, embed_dim=32, latent_dim=8, head_dims=(16, 8))
 FAST = transfer_preset("tuned", hidden=(32, 16), epochs=15, patience=0, batch_size=32)
@@ -63,14 +68,19 @@ def test_frozen_encoder_unchanged_and_cached_path_matches_in_forward(tmp_path):
     before = module_digest(encoder)
     segments = _segments(48)
     labels = np.repeat([0, 1], 24)
-    path = cached_embeddings(encoder, segments, "toy", tmp_path)
+    segment_set = SegmentSet(segments, np.arange(48) // 4, pd.DataFrame({"utt_id": range(12)}), SkipLog("test"))
+    frontend = EncoderFrontEnd("toy", encoder, to_dict(TINY))
+    context = EmbedContext(FeatureConfig(), tmp_path, progress=False)
+    first = cached_embeddings(frontend, segment_set, "toy", context)
+    path = first.path
     embeddings = np.load(path)
     # a hit reads the cache: a marked file comes back as it is, not recomputed
     np.save(path, np.full_like(embeddings, 7.0))
-    assert cached_embeddings(encoder, segments, "toy", tmp_path) == path and (np.load(path) == 7.0).all()
+    again = cached_embeddings(frontend, segment_set, "toy", context)
+    assert not first.cached and again.cached and again.path == path and (np.load(path) == 7.0).all()
     np.save(path, embeddings)
-    other = Encoder(TINY).eval()
-    assert cached_embeddings(other, segments, "toy", tmp_path) != path
+    other = EncoderFrontEnd("other", Encoder(TINY).eval(), to_dict(TINY))
+    assert cached_embeddings(other, segment_set, "toy", context).path != path
     fit = fit_head(embeddings[:32], labels[:32], embeddings[32:], labels[32:], 2, FAST, seed=1)
     assert module_digest(encoder) == before
     model = RecognitionModel(encoder, fit.head).eval()

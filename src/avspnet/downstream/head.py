@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..errors import AvspnetError
-from .safeload import not_ours, read_model_file
+from ..models.safeload import not_ours, read_model_file
 
 
 class Head(nn.Module):
@@ -69,8 +69,8 @@ def save_recognizer(path: Path, encoder: nn.Module, encoder_config: dict, head: 
 def load_recognizer(path: Path) -> tuple[RecognitionModel, dict]:
     from ..configio import from_dict
     from ..features.config import FeatureConfig
-    from .avspnet import Encoder
-    from .config import ModelConfig
+    from ..models.avspnet import Encoder
+    from ..models.config import ModelConfig
 
     path = Path(path)
     saved = read_model_file(path, ("encoder_state", "encoder_config", "head_state", "head_config", "metadata"))
