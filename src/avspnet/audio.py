@@ -30,6 +30,8 @@ MARGIN_S = 0.25
 SOXR_QUALITY = "HQ"
 # Read by libsndfile (exact, sample-accurate seeking); everything else by FFmpeg.
 SNDFILE_FORMATS = frozenset({"WAV", "WAVEX", "FLAC", "OGG", "AIFF", "AIFC", "W64", "RF64", "CAF", "AU"})
+# Never shown to libsndfile: its MP3 decoder prints to the C stderr on bad data.
+FFMPEG_SUFFIXES = frozenset({".mp3", ".mp2", ".m4a", ".aac", ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi"})
 # PyAV sample formats -> (numpy scale to [-1, 1), offset): integers are scaled, floats kept.
 _SCALES = {"u8": (1 / 128, 128.0), "s16": (1 / 32768, 0.0), "s32": (1 / 2147483648, 0.0),
            "s64": (1 / 9223372036854775808, 0.0), "flt": (1.0, 0.0), "dbl": (1.0, 0.0)}
@@ -80,11 +82,12 @@ def _seconds(value) -> float | None:
 def audio_info(path: str | Path) -> AudioInfo:
     """Duration, native rate, channels and codec from the header (an AudioError if none can be read)."""
     path = _existing(path)
-    try:
-        info = sf.info(str(path))
-        return AudioInfo(info.frames / info.samplerate, int(info.samplerate), int(info.channels), info.format)
-    except (sf.LibsndfileError, RuntimeError, OSError):
-        pass
+    if path.suffix.lower() not in FFMPEG_SUFFIXES:
+        try:
+            info = sf.info(str(path))
+            return AudioInfo(info.frames / info.samplerate, int(info.samplerate), int(info.channels), info.format)
+        except (sf.LibsndfileError, RuntimeError, OSError):
+            pass
     import av
 
     try:
@@ -175,6 +178,8 @@ def _on_grid(first_s: float, rate: int, sample_rate: int) -> int:
 
 def _sndfile_source(path: Path, first_s: float, last_s: float | None, sample_rate: int) -> _Source | None:
     """libsndfile blocks, or None for formats left to FFmpeg (its MP3 seeking is noisy and inexact)."""
+    if path.suffix.lower() in FFMPEG_SUFFIXES:
+        return None
     handle = sf.SoundFile(str(path))
     if handle.format not in SNDFILE_FORMATS:
         handle.close()
