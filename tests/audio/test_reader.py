@@ -73,7 +73,8 @@ def test_matroska_windows_within_its_millisecond_stamps(name, long_voice, tmp_pa
         begin = round(start * 16000)
         assert len(window) == round((end - start) * 16000)
         inner = window[16:-16]
-        errors = [np.abs(inner - whole[begin + 16 + lag: begin + 16 + lag + len(inner)]).max() for lag in range(-16, 17)]
+        errors = [np.abs(inner - whole[begin + 16 + lag: begin + 16 + lag + len(inner)]).max()
+                  for lag in range(-16, 17)]
         assert min(errors) < 5e-3
 
 

@@ -27,7 +27,8 @@ def join_close(pieces: list[Utterance], config: IngestConfig) -> list[Utterance]
     for piece in pieces:
         last = out[-1] if out else None
         if last and piece.start_s - last.end_s < config.merge_gap_s and piece.end_s - last.start_s <= config.max_s:
-            out[-1] = Utterance(last.start_s, piece.end_s, f"{last.text} {piece.text}".strip(), last.words + piece.words)
+            text = f"{last.text} {piece.text}".strip()
+            out[-1] = Utterance(last.start_s, piece.end_s, text, last.words + piece.words)
         else:
             out.append(piece)
     return out
