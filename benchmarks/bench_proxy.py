@@ -1,7 +1,7 @@
 """Proxy-labelling speed on the real RAVDESS copy: one process vs all cores, cold and warm cache.
 
 Prints seconds and the real-time factor (seconds of compute per second of
-audio; lower is faster) of compute_proxy_labels with the paper's default
+audio; lower is faster) of compute_proxy_labels with the default
 config. The cold runs measure pitch, intensity and the optional Bone et
 al. features of every file with Praat; the warm run only hashes files and
 rank-transforms.

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from avspnet.errors import AvspnetError
-from avspnet.evaluation import speaker_folds, validation_speakers
+from avspnet.evaluation import cv_folds, speaker_folds, validation_speakers
 
 
 def corpus(n_speakers, per_speaker=12, n_classes=2, seed=0):
@@ -94,3 +94,26 @@ def test_validation_fraction_must_be_proper(fraction):
     speakers, labels = corpus(4)
     with pytest.raises(AvspnetError, match="validation fraction"):
         validation_speakers(speakers, labels, fraction=fraction)
+
+
+@pytest.mark.parametrize("n_speakers, n_sentences", [(3, 7), (12, 27), (24, 4)])
+def test_cv_folds_with_sentences_are_disjoint(n_speakers, n_sentences):
+    rng = np.random.default_rng(n_speakers)
+    speakers = rng.integers(0, n_speakers, 600).astype(str)
+    sentences = rng.integers(0, n_sentences, 600).astype(str)
+    labels = rng.integers(0, 3, 600)
+    folds = cv_folds(speakers, labels, n_folds=5, seed=1, sentences=sentences)
+    tested = np.zeros(600, dtype=int)
+    for test, train in folds:
+        assert test.any() and train.any() and not (test & train).any()
+        assert not set(speakers[test]) & set(speakers[train])
+        assert not set(sentences[test]) & set(sentences[train])
+        tested += test
+    assert tested.max() == 1 and set(sentences[tested > 0]) == set(sentences)
+
+
+def test_cv_folds_without_sentences_are_speaker_folds():
+    speakers, labels = corpus(10)
+    folds = cv_folds(speakers, labels, n_folds=5, seed=0)
+    assert len(folds) == 5 and all((test ^ train).all() for test, train in folds)
+    assert np.array_equal(np.argmax([test for test, _ in folds], axis=0), speaker_folds(speakers, labels, 5, 0))

@@ -41,3 +41,12 @@ def test_mistakes_are_named(tmp_path):
     path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [AE]\n")
     with pytest.raises(ConfigError, match="background"):
         load_experiment(path)
+
+
+def test_fold_mode_is_checked(tmp_path):
+    path = tmp_path / "folds.yaml"
+    path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: speaker_sentence\n")
+    assert load_experiment(path).folds == "speaker_sentence"
+    path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: sentence\n")
+    with pytest.raises(ConfigError, match="folds must be one of speaker, speaker_sentence"):
+        load_experiment(path)

@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from avspnet.configio import from_dict, to_dict
 from avspnet.corpora.manifest import make_manifest
 from avspnet.errors import ConfigError
 from avspnet.proxy import ProxyConfig
+from avspnet.proxy.config import AROUSAL_PRESETS, DEFAULT_PRESET
 from avspnet.proxy.labels import baseline_keys
 from avspnet.proxy.rank import binary_labels, mean_score, rank_scores
 
@@ -61,6 +63,15 @@ def test_config_is_checked():
     with pytest.raises(ConfigError, match="arousal_features"):
         ProxyConfig(arousal_features=("loudness",))
     assert ProxyConfig(arousal_features=["pitch"]).arousal_features == ("pitch",)
+
+
+def test_arousal_presets():
+    assert ProxyConfig(arousal_features="paper").arousal_features == ("pitch", "intensity")
+    assert ProxyConfig().arousal_features == AROUSAL_PRESETS[DEFAULT_PRESET]
+    with pytest.raises(ConfigError, match="unknown preset 'loud'.*paper"):
+        ProxyConfig(arousal_features="loud")
+    assert from_dict(ProxyConfig, {"arousal_features": "paper"}) == from_dict(
+        ProxyConfig, to_dict(ProxyConfig(arousal_features=("pitch", "intensity"))))
 
 
 # Integers keep strictly increasing maps strictly increasing in floating point too.

@@ -1,7 +1,11 @@
 """Validity of proxy labels on a corpus with gold labels: UAR, coverage, per speaker, score plots.
 
 Reads the manifest and its <stem>.proxy.csv (from `avspnet proxy`), writes
-report.md, scores.png and per_speaker.csv, and prints the UARs.
+report.md, scores.png and per_speaker.csv, and prints the UARs. `--preset`
+re-ranks arousal from the measures stored in the proxy CSV (no Praat).
+`--robustness` instead measures the manifest as recorded, peak-normalised
+and at -23 LUFS and writes the arousal UAR of every subset of pitch,
+intensity and HF500 (robustness.md / robustness.csv).
 """
 
 from __future__ import annotations
@@ -9,9 +13,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..proxy import proxy_path
-from ..proxy.labels import load_manifest_and_proxy
+from . import add_cache_arguments
+from ..corpora.manifest import read_manifest
+from ..errors import CorpusError
+from ..proxy import ProxyConfig, proxy_path
+from ..proxy.acoustic import FEATURE_COLUMNS
+from ..proxy.config import AROUSAL_PRESETS
+from ..proxy.labels import arousal_labels, load_manifest_and_proxy
 from ..proxy.report import write_report
+from ..proxy.robustness import render_markdown, robustness_table, worst_case
 
 NAME = "proxy-report"
 HELP = "agreement of proxy labels with gold labels (UAR, plots, per speaker)"
@@ -21,12 +31,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("manifest", type=Path, help="manifest CSV with gold labels")
     parser.add_argument("--proxy", type=Path, help="proxy CSV (default: <manifest stem>.proxy.csv beside it)")
     parser.add_argument("-o", "--output", type=Path, help="report folder (default: <manifest stem>.proxy-report/)")
+    parser.add_argument("--preset", choices=list(AROUSAL_PRESETS),
+                        help="re-rank arousal with this feature set from the stored measures")
+    parser.add_argument("--robustness", action="store_true",
+                        help="arousal UAR per gain version and feature set (measures the audio; no proxy CSV needed)")
+    add_cache_arguments(parser, "processes for --robustness measures (default: all cores)")
+
+
+def _rerank(proxy, preset: str):
+    """The proxy table with its arousal score and label recomputed for `preset`."""
+    config = ProxyConfig(arousal_features=preset)
+    needed = ["baseline", *(FEATURE_COLUMNS[f] for f in config.arousal_features)]
+    missing = [column for column in needed if column not in proxy.columns]
+    if missing:
+        raise CorpusError(f"proxy CSV lacks column(s) {missing} needed to re-rank; rerun `avspnet proxy`")
+    arousal = arousal_labels(proxy, proxy["baseline"], config)
+    return proxy.assign(proxy_arousal_score=arousal["proxy_arousal_score"].to_numpy(),
+                        proxy_arousal=arousal["proxy_arousal"].to_numpy())
+
+
+def _robustness(args: argparse.Namespace, out_dir: Path) -> int:
+    manifest = read_manifest(args.manifest)
+    table = robustness_table({args.manifest.stem: manifest}, cache_dir=args.cache_dir, workers=args.workers)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out_dir / "robustness.csv", index=False, float_format="%.4f")
+    (out_dir / "robustness.md").write_text(render_markdown(table), encoding="utf-8")
+    print(worst_case(table).to_string(index=False, float_format="%.4f"))
+    print(f"robustness table written to {out_dir / 'robustness.md'}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    out_dir = args.output or args.manifest.with_name(f"{args.manifest.stem}.proxy-report")
+    if args.robustness:
+        return _robustness(args, out_dir)
     proxy_csv = args.proxy or proxy_path(args.manifest)
     manifest, proxy = load_manifest_and_proxy(args.manifest, proxy_csv)
-    out_dir = args.output or args.manifest.with_name(f"{args.manifest.stem}.proxy-report")
+    if args.preset:
+        proxy = _rerank(proxy, args.preset)
     for result in write_report(args.manifest.stem, manifest, proxy, out_dir):
         uar = "n/a (no utterance with both labels and two gold classes)" if result.uar != result.uar else f"{result.uar:.4f}"
         print(f"{result.task}: UAR {uar} on {result.n_compared} utterances; "

@@ -9,8 +9,10 @@ import pandas as pd
 
 from ..errors import CorpusError
 
-# name -> module holding `load(root) -> manifest`; modules import lazily so a
-# loader's optional needs never slow down the others.
+# name -> module holding `load(root) -> manifest` (or `module:function` for a
+# variant of a layout, e.g. one that reads more of its tables); modules import
+# lazily so a loader's optional needs never slow down the others. Names match
+# ignoring case, `-` and `_` (`crema-d` is `cremad`).
 LOADERS = {
     "ravdess": "avspnet.corpora.ravdess",
     "casia": "avspnet.corpora.casia",
@@ -21,12 +23,21 @@ LOADERS = {
     "msppodcast": "avspnet.corpora.msppodcast",
     "media": "avspnet.corpora.media",
     "synthetic": "avspnet.corpora.synthetic",
+    "commonvoice": "avspnet.corpora.commonvoice",
+    "commonvoice-all": "avspnet.corpora.commonvoice:load_all",
+    "kaldi": "avspnet.corpora.kaldi",
+    "ljspeech": "avspnet.corpora.ljspeech",
+    "ased": "avspnet.corpora.ased",
 }
 
 
+def _key(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "")
+
+
 def load_corpus(name: str, root: str | Path) -> pd.DataFrame:
-    key = name.lower().replace("-", "").replace("_", "")
-    if key not in LOADERS:
+    entries = {_key(known): target for known, target in LOADERS.items()}
+    if _key(name) not in entries:
         raise CorpusError(f"unknown corpus {name!r}; known: {', '.join(LOADERS)}")
-    module = importlib.import_module(LOADERS[key])
-    return module.load(Path(root))
+    module, _, function = entries[_key(name)].partition(":")
+    return getattr(importlib.import_module(module), function or "load")(Path(root))

@@ -52,7 +52,7 @@ def load(root: Path) -> pd.DataFrame:
             **acted_row("emodb", path, duration, match["speaker"], "de", SENTENCES[match["text"]],
                         EMOTIONS.get(letter, letter), outside),
             "raw_emotion_code": letter,
-            "raw_text": match["text"],
+            "raw_sentence": match["text"],
             "raw_version": match["version"],
             "raw_gender": GENDERS.get(match["speaker"], ""),
         })

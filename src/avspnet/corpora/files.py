@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import soundfile as sf
 
-from ..errors import CorpusError
+from ..audio import audio_info
+from ..errors import AudioError, CorpusError
 from ..log import SkipLog, get_logger
 from .labels import label_fields
 from .manifest import make_manifest
@@ -28,22 +28,36 @@ def require_dir(root: str | Path, corpus: str) -> Path:
     return root
 
 
+def folders_holding(root: Path, table: str, corpus: str, pattern: str) -> list[Path]:
+    """`root` itself when it holds `table`, else the folders matching `pattern` below it that do.
+
+    Lets a loader take one folder (a Common Voice locale, a Kaldi data dir)
+    or a release holding several, read together as one corpus.
+    """
+    if (root / table).is_file():
+        return [root]
+    found = sorted(p.parent for p in root.glob(f"{pattern}/{table}"))
+    if not found:
+        raise CorpusError(f"{corpus}: table not found: {root / table} (nor in any sub-folder)")
+    return found
+
+
 def find_audio(root: Path, pattern: str = "**/*") -> list[Path]:
     """Audio files under `root` matching `pattern`, both .wav and .flac, sorted."""
     return sorted(p for p in root.glob(pattern) if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
 
 
 def audio_duration(path: Path, skips: SkipLog) -> float | None:
-    """Duration in seconds from the file header, or None (logged) if unusable."""
+    """Duration in seconds from the file header (any format the reader takes), or None (logged) if unusable."""
     try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        skips.skip(str(path), f"unreadable audio ({exc.__class__.__name__})")
+        info = audio_info(path)
+    except AudioError:
+        skips.skip(str(path), "unreadable audio")
         return None
-    if info.frames == 0:
+    if info.duration_s <= 0:
         skips.skip(str(path), "zero-length audio")
         return None
-    return info.frames / info.samplerate
+    return info.duration_s
 
 
 def read_text(path: Path, corpus: str) -> str:
@@ -102,16 +116,19 @@ def listed_audio(path: Path, item: str, skips: SkipLog) -> tuple[Path, float] | 
     return None if duration is None else (found, duration)
 
 
-def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLog) -> list[dict[str, str]]:
-    """CSV rows as stripped strings keyed by header.
+def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLog,
+               delimiter: str = ",") -> list[dict[str, str]]:
+    """CSV (or, with `delimiter="\\t"`, TSV) rows as stripped strings keyed by header.
 
     A missing file or required column is an error naming the file; a row
     with the wrong number of fields is a counted skip, so one bad line does
-    not lose a whole corpus.
+    not lose a whole corpus. TSVs are read without quoting: tab-separated
+    corpus tables (Common Voice) carry literal quotes inside sentences.
     """
     if not path.is_file():
         raise CorpusError(f"{corpus}: table not found: {path}")
-    reader = csv.reader(io.StringIO(read_text(path, corpus), newline=""))
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(read_text(path, corpus), newline=""), delimiter=delimiter, quoting=quoting)
     try:
         header = [name.strip() for name in next(reader, [])]
         missing = [name for name in required if name not in header]
@@ -122,7 +139,7 @@ def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLo
             if not any(field.strip() for field in fields):
                 continue
             if len(fields) != len(header):
-                skips.skip(f"{path}:{reader.line_num}", "malformed CSV row (wrong number of fields)")
+                skips.skip(f"{path}:{reader.line_num}", "malformed table row (wrong number of fields)")
                 continue
             rows.append({name: field.strip() for name, field in zip(header, fields)})
     except csv.Error as exc:

@@ -61,7 +61,7 @@ def load(root: Path) -> pd.DataFrame:
             **label_fields(EMOTIONS[fields["emotion_code"]], "ravdess"),
             "raw_emotion_code": fields["emotion_code"],
             "raw_intensity": fields["intensity"],
-            "raw_statement": fields["statement"],
+            "raw_sentence": fields["statement"],
             "raw_repetition": fields["repetition"],
             "raw_gender": "male" if actor % 2 else "female",
         })

@@ -1,8 +1,10 @@
-"""Speaker-independent cross-validation folds and early-stopping splits.
+"""Speaker-independent (optionally also sentence-independent) cross-validation folds and early-stopping splits.
 
 No speaker may be in two folds (or in both the training and validation part
 of one), because emotion recognisers readily learn the speaker instead of the
-emotion; the reported UAR must be for unseen speakers.
+emotion; the reported UAR must be for unseen speakers. Where a corpus ties
+sentences to emotions (ASED's emotion-specific sentences), a recogniser can
+also learn the sentence, so `cv_folds` can keep test sentences unseen too.
 """
 
 from __future__ import annotations
@@ -60,6 +62,47 @@ def speaker_folds(speakers: np.ndarray, labels: np.ndarray | None = None, n_fold
         fold_speakers[fold] += 1
     _improve_by_swaps(fold_of, counts, n_folds)
     return fold_of[owner]
+
+
+def cv_folds(speakers: np.ndarray, labels: np.ndarray | None = None, n_folds: int = 5, seed: int = 0,
+             sentences: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(test mask, training mask) over the utterances, one pair per fold.
+
+    Without `sentences`: speaker folds; training is every other utterance.
+
+    With `sentences` (one id per utterance, the same id exactly when the text
+    is the same), folds are speaker- AND sentence-independent. Speakers are
+    dealt into folds as above, and sentences the same way (balanced by label,
+    into min(speaker folds, sentences) folds); fold k tests its speakers
+    on sentence fold k (mod the sentence folds) and trains on the other
+    speakers' utterances of the other sentences. Simply dropping test
+    sentences from training is not enough where every speaker reads every
+    sentence (ASED, RAVDESS, CREMA-D, CASIA): each test fold would hold every
+    sentence and leave no training data. The price of the grid is data: a
+    test speaker's utterances of training sentences are tested in no fold, and
+    training speakers' utterances of test sentences sit out that fold; both
+    counts are logged per fold.
+    """
+    speaker_fold = speaker_folds(speakers, labels, n_folds=n_folds, seed=seed)
+    if sentences is None:
+        return [(speaker_fold == k, speaker_fold != k) for k in np.unique(speaker_fold)]
+    sentences = np.asarray(sentences).astype(str)
+    n_sentence_folds = min(len(np.unique(speaker_fold)), len(np.unique(sentences)))
+    if n_sentence_folds < 2:
+        raise AvspnetError("sentence-independent folds need at least 2 distinct sentences")
+    sentence_fold = speaker_folds(sentences, labels, n_folds=n_sentence_folds, seed=seed)
+    log = get_logger("evaluation")
+    folds = []
+    for k in np.unique(speaker_fold):
+        test_speaker, test_sentence = speaker_fold == k, sentence_fold == k % n_sentence_folds
+        test, train = test_speaker & test_sentence, ~test_speaker & ~test_sentence
+        log.info("fold %d (speakers and sentences unseen in training): %d test, %d training utterances; "
+                 "left out: %d test-speaker utterances of training sentences, "
+                 "%d training-speaker utterances of test sentences",
+                 k, test.sum(), train.sum(), (test_speaker & ~test_sentence).sum(),
+                 (~test_speaker & test_sentence).sum())
+        folds.append((test, train))
+    return folds
 
 
 def _improve_by_swaps(fold_of: np.ndarray, counts: np.ndarray, n_folds: int, passes: int = 20) -> None:

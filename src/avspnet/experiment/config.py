@@ -18,6 +18,13 @@ from ..training.pretrain_config import FRONTENDS, PretrainConfig
 from ..training.transfer import TransferConfig, transfer_preset
 
 TASKS = ("arousal", "valence", "emotion4")
+# Fold modes and what the report says of them. speaker_sentence is for corpora whose sentences imply
+# their emotion (ASED); it needs the manifest's raw_sentence (see evaluation.folds.cv_folds).
+FOLDS = {
+    "speaker": "speaker-independent (test speakers unseen in training)",
+    "speaker_sentence": "speaker- and sentence-independent (test speakers and sentences unseen in training; "
+                        "utterances crossing the two are left out, counted in the log)",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class ExperimentConfig:
     tasks: tuple[str, ...] = TASKS
     fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     n_folds: int = 5
+    folds: str = "speaker"
     transfer: TransferConfig = field(default_factory=lambda: transfer_preset("tuned"))
     # Processes for the transfer grid (0 = one per core).
     workers: int = 0
@@ -63,6 +71,8 @@ class ExperimentConfig:
         bad_tasks = sorted(set(self.tasks) - set(TASKS))
         if bad_tasks:
             raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(TASKS)}")
+        if self.folds not in FOLDS:
+            raise ConfigError(f"folds must be one of {', '.join(FOLDS)}, got {self.folds!r}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
             raise ConfigError(f"fractions must lie in (0, 1], got {self.fractions}")
         if not self.background and set(self.frontends) - {"R"}:

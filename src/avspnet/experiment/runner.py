@@ -21,7 +21,7 @@ from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
 from ..training.pretrain import pretrain
 from ..training.transfer import cached_embeddings
-from .config import ExperimentConfig
+from .config import FOLDS, ExperimentConfig
 from .data import BackgroundData, load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
 from .export import export_models
@@ -81,7 +81,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
     utterances = target.segments.utterances
     tasks = available_tasks(utterances, config.tasks)
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
-                         config.transfer.val_speaker_fraction, config.seed)
+                         config.transfer.val_speaker_fraction, config.seed, config.folds)
     estimate = estimate_seconds(config, background, target, splits, workers)
     print(f"estimate: about {format_duration(sum(estimate.values()))} on {workers} worker(s) "
           f"({', '.join(f'{k} {format_duration(v)}' for k, v in estimate.items())})", flush=True)
@@ -115,6 +115,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             "Background (labels hidden, proxy labels only): "
             + (", ".join(s.name or s.manifest for s in config.background) or "none") + ".",
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
+            f"Folds: {FOLDS[config.folds]}; {len({s.fold for s in splits})} folds.",
         ]
         table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name}", notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks)

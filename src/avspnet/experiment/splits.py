@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..evaluation.folds import speaker_folds, validation_speakers
+from ..errors import ConfigError
+from ..evaluation.folds import cv_folds, validation_speakers
 from ..evaluation.fractions import nested_fractions
 from ..evaluation.tasks import TASK_CLASSES, encode_task
 from ..log import get_logger
@@ -45,22 +46,47 @@ class FoldSplit:
     fractions: dict[float, FractionSplit]
 
 
+SENTENCE_COLUMN = "raw_sentence"
+
+
+def sentence_ids(utterances: pd.DataFrame) -> np.ndarray:
+    """The per-utterance sentence id that `folds: speaker_sentence` needs, or a one-line error."""
+    if SENTENCE_COLUMN not in utterances:
+        raise ConfigError(f"folds: speaker_sentence needs a sentence id per utterance (manifest column "
+                          f"{SENTENCE_COLUMN}); this target has none: use folds: speaker")
+    sentences = utterances[SENTENCE_COLUMN].fillna("").astype(str).to_numpy()
+    missing = int((sentences == "").sum())
+    if missing:
+        raise ConfigError(f"folds: speaker_sentence: {missing} of {len(sentences)} target utterances have an "
+                          f"empty {SENTENCE_COLUMN}")
+    return sentences
+
+
 def plan_splits(utterances: pd.DataFrame, tasks: tuple[str, ...], fractions: tuple[float, ...],
-                n_folds: int, val_speaker_fraction: float, seed: int) -> list[FoldSplit]:
-    """Utterance indices (into `utterances`) for every (task, fold, fraction)."""
+                n_folds: int, val_speaker_fraction: float, seed: int, folds: str = "speaker") -> list[FoldSplit]:
+    """Utterance indices (into `utterances`) for every (task, fold, fraction).
+
+    `folds` is `speaker` (test speakers unseen) or `speaker_sentence` (test
+    speakers and test sentences unseen; see `cv_folds`).
+    """
     speakers = utterances["speaker"].to_numpy()
-    fold_of = speaker_folds(speakers, utterances["emotion"].to_numpy(), n_folds=n_folds, seed=seed)
+    sentences = sentence_ids(utterances) if folds == "speaker_sentence" else None
+    masks = cv_folds(speakers, utterances["emotion"].to_numpy(), n_folds=n_folds, seed=seed, sentences=sentences)
     plans = []
     for task in tasks:
         labels = encode_task(utterances, task)
-        for fold in np.unique(fold_of):
-            test = np.flatnonzero((fold_of == fold) & (labels >= 0))
-            train = np.flatnonzero((fold_of != fold) & (labels >= 0))
+        for fold, (test_mask, train_mask) in enumerate(masks):
+            test = np.flatnonzero(test_mask & (labels >= 0))
+            train = np.flatnonzero(train_mask & (labels >= 0))
+            if not len(test) or not len(train):
+                get_logger("experiment").warning("task %s fold %d left out: no labelled %s utterances", task, fold,
+                                                 "test" if not len(test) else "training")
+                continue
             subsets = nested_fractions(labels[train], fractions, seed=seed + int(fold))
             per_fraction = {}
             for fraction, picked in subsets.items():
                 chosen = train[picked]
                 held_out = validation_speakers(speakers[chosen], labels[chosen], val_speaker_fraction, seed)
                 per_fraction[fraction] = FractionSplit(fit=chosen[~held_out], val=chosen[held_out])
-            plans.append(FoldSplit(task=task, fold=int(fold), test=test, fractions=per_fraction))
+            plans.append(FoldSplit(task=task, fold=fold, test=test, fractions=per_fraction))
     return plans

@@ -4,7 +4,10 @@ Median F0 over voiced frames ("To Pitch (ac)"), median intensity (dB, not
 mean-subtracted: the level is the cue) over voiced frames, and the optional
 HF500, speaking rate and local jitter. A value that cannot be measured is
 NaN with a reason: an unvoiced file has no pitch or jitter, and its
-intensity is taken over all frames instead.
+intensity is taken over all frames instead. With `gain` set, each file is
+first scaled to full-scale peak or to -23 LUFS: only intensity depends on
+the gain (Praat's voicing threshold is relative to the file's peak, HF500
+is a ratio), so this says how the labels fare on normalised media.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import math
 
 import numpy as np
 import parselmouth
+import pyloudnorm
 from parselmouth.praat import call
 from scipy.signal import find_peaks
 
 from ..audio import load_audio
 from ..errors import AudioError
-from .config import AcousticConfig
+from .config import LUFS_TARGET, AcousticConfig
 
 MEASURES = ("median_pitch_hz", "median_intensity_db", "hf500", "speaking_rate", "jitter", "voiced_fraction")
 FEATURE_COLUMNS = {
@@ -30,14 +34,32 @@ FEATURE_COLUMNS = {
 }
 
 
+def normalise_gain(samples: np.ndarray, config: AcousticConfig) -> np.ndarray | None:
+    """The samples scaled per `config.gain` (float64, may exceed 1), or None if the loudness is below BS.1770's gate."""
+    samples = samples.astype(np.float64)
+    if config.gain == "peak":
+        return samples / np.max(np.abs(samples))
+    if config.gain == "lufs":
+        # A file shorter than BS.1770's 400 ms block is measured as one block.
+        block = min(0.4, (samples.size - 1) / config.sample_rate)
+        loudness = pyloudnorm.Meter(config.sample_rate, block_size=block).integrated_loudness(samples)
+        if not math.isfinite(loudness):
+            return None
+        return samples * 10.0 ** ((LUFS_TARGET - loudness) / 20.0)
+    return samples
+
+
 def measure_samples(samples: np.ndarray, config: AcousticConfig) -> tuple[dict[str, float], str]:
     """All measures of one mono signal, and a note saying what could not be measured ("" if none)."""
     values = dict.fromkeys(MEASURES, math.nan)
     if samples.size == 0 or float(np.max(np.abs(samples))) < config.silence_peak:
         return values, "silent audio"
-    sound = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=config.sample_rate)
-    if sound.duration < 3 / config.pitch_floor:
+    if samples.size / config.sample_rate < 3 / config.pitch_floor:
         return values, "shorter than three pitch periods"
+    scaled = normalise_gain(samples, config)
+    if scaled is None:
+        return values, "below the BS.1770 loudness gate (-70 LUFS): cannot normalise loudness"
+    sound = parselmouth.Sound(scaled, sampling_frequency=config.sample_rate)
     pitch = sound.to_pitch_ac(time_step=config.time_step, pitch_floor=config.pitch_floor,
                               pitch_ceiling=config.pitch_ceiling)
     f0 = pitch.selected_array["frequency"]

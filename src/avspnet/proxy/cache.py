@@ -1,8 +1,8 @@
 """On-disk cache of acoustic measures: each file measured once per acoustic config.
 
 Key: <cache>/proxy/<acoustic-config hash>/<sha1 of the audio bytes>.json
-(with the window for a window of a long file), the same scheme as the feature cache, so renamed or shared files are
-measured once and a changed file or config misses. Files are measured in
+(plus the window for a window of a long file), the same scheme as the
+feature cache, so renamed or shared files are measured once and a changed file or config misses. Files are measured in
 parallel over processes: Praat's pitch tracker is the slow part.
 """
 

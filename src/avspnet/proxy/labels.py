@@ -44,7 +44,8 @@ def _warn_single(baselines: pd.Series) -> None:
                     len(single), single[0])
 
 
-def _arousal(frame: pd.DataFrame, baselines: pd.Series, config: ProxyConfig) -> pd.DataFrame:
+def arousal_labels(frame: pd.DataFrame, baselines: pd.Series, config: ProxyConfig) -> pd.DataFrame:
+    """Arousal score, label and per-feature scores from the measure columns of `frame` (cheap: ranks only)."""
     scores = {}
     for feature in config.arousal_features:
         scores[f"arousal_{feature}_score"] = rank_scores(frame[FEATURE_COLUMNS[feature]], baselines)
@@ -107,7 +108,7 @@ def compute_proxy_labels(
     head = pd.DataFrame({"utt_id": manifest["utt_id"], "speaker": manifest["speaker"], "baseline": baselines})
     return pd.concat([
         head,
-        _arousal(acoustic, baselines, config),
+        arousal_labels(acoustic, baselines, config),
         _valence(manifest, baselines, config),
         acoustic.drop(columns="utt_id"),
     ], axis=1)

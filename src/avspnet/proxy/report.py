@@ -83,21 +83,23 @@ def emotion_means(manifest: pd.DataFrame, proxy: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def _fmt(value: float) -> str:
+def fmt(value: float, digits: int = 4) -> str:
+    """A score for a table: fixed decimals, "n/a" for None / NaN, no negative zero."""
     if value is None or math.isnan(value):
         return "n/a"
-    return f"{value:.4f}".replace("-0.0000", "0.0000")
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def render_markdown(name: str, results: list[Agreement], emotions: pd.DataFrame, plot: str, speakers: str) -> str:
     lines = [f"# Proxy-label validity: {name}", "",
              "| task | UAR vs gold | utterances compared | with gold label | proxy-labelled fraction |",
              "|---|---|---|---|---|"]
-    lines += [f"| {r.task} | {_fmt(r.uar)} | {r.n_compared} | {r.n_gold} | {r.coverage:.3f} |" for r in results]
+    lines += [f"| {r.task} | {fmt(r.uar)} | {r.n_compared} | {r.n_gold} | {r.coverage:.3f} |" for r in results]
     lines += ["", "UAR = balanced accuracy over utterances with both a gold and a proxy label.", "",
               "## Mean proxy score per gold emotion", "", "| emotion | utterances | arousal score | valence score |",
               "|---|---|---|---|"]
-    lines += [f"| {r.emotion} | {r.utterances} | {_fmt(r.arousal_score)} | {_fmt(r.valence_score)} |"
+    lines += [f"| {r.emotion} | {r.utterances} | {fmt(r.arousal_score)} | {fmt(r.valence_score)} |"
               for r in emotions.itertuples()]
     lines += ["", f"![score distributions per gold class]({plot})", "", f"Per-speaker agreement: [{speakers}]({speakers})", ""]
     return "\n".join(lines)

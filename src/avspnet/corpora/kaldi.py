@@ -1,0 +1,147 @@
+"""Kaldi data directories: wav.scp, utt2spk, text, optional segments, spk2gender, spk2age.
+
+`root` is one data directory (it holds wav.scp) or a folder whose data
+directories lie anywhere below it (`speechocean762/` -> train/, test/), read
+together as one corpus. wav.scp entries must be plain paths, absolute or
+relative to the data directory's parent (`speechocean762/train` ->
+`speechocean762/`) or, failing that, its grandparent (a recipe's
+`s5/data/train` -> `s5/`, where Kaldi scripts run); a piped
+command (`sox ... |`) is refused with one line naming the file, since
+loading never runs code from data. With `segments`, each utterance is a
+window (`start_s`/`end_s`) of its recording, and the recording is the group;
+without it, the utterance is the whole file and the speaker is the group.
+
+Speaker and utterance ids are used as given (`utt_id` = `kaldi/<utt>`); an
+utterance id met twice is a counted skip. `text` is optional (missing ->
+empty transcript); a `text` or `segments` line whose utterance or recording
+has no wav.scp / utt2spk entry is a counted skip naming the file. Language:
+`zh` where the transcript holds CJK characters, else `en` (Kaldi records no
+language; speechocean762 is English).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import CorpusError
+from ..log import SkipLog
+from .files import (audio_duration, finish_manifest, folders_holding, read_text, require_dir,
+                    resolve_audio)
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def read_map(path: Path, skips: SkipLog, required: bool = True) -> dict[str, str]:
+    """A Kaldi `key value...` table as {key: rest of line}; a key-only or repeated line is a counted skip."""
+    if not path.is_file():
+        if required:
+            raise CorpusError(f"kaldi: table not found: {path}")
+        return {}
+    table: dict[str, str] = {}
+    for number, line in enumerate(read_text(path, "kaldi").splitlines(), start=1):
+        fields = line.split(maxsplit=1)
+        if not fields:
+            continue
+        key, value = fields[0], fields[1].strip() if len(fields) > 1 else ""
+        if key in table:
+            skips.skip(f"{path}:{number}", "repeated key")
+        elif not value and path.name != "text":
+            skips.skip(f"{path}:{number}", "line without a value")
+        else:
+            table[key] = value
+    return table
+
+
+def find_entry(folder: Path, entry: Path) -> Path | None:
+    """An absolute path, or one relative to the data dir's parent or, for recipes' `data/<name>`, grandparent."""
+    if entry.is_absolute():
+        return resolve_audio(entry)
+    for base in (folder.parent, folder.parent.parent):
+        found = resolve_audio(base / entry)
+        if found is not None:
+            return found
+    return None
+
+
+def recording_paths(folder: Path, skips: SkipLog) -> dict[str, tuple[Path, float]]:
+    """wav.scp as {recording: (audio path, duration)}; refuses piped commands, counts missing files."""
+    scp = folder / "wav.scp"
+    recordings = {}
+    for recording, entry in read_map(scp, skips).items():
+        if entry.endswith("|"):
+            raise CorpusError(f"kaldi: {scp}: recording {recording!r} is a piped command; "
+                              "only plain audio paths are read (convert the audio to files first)")
+        path = find_entry(folder, Path(entry))
+        if path is None:
+            skips.skip(f"{scp} {recording}", "audio file missing")
+            continue
+        duration = audio_duration(path, skips)
+        if duration is not None:
+            recordings[recording] = (path, duration)
+    return recordings
+
+
+def windows(folder: Path, recordings: dict, skips: SkipLog) -> dict[str, tuple[str, float | None, float | None]]:
+    """{utterance: (recording, start_s, end_s)} from `segments`, or one whole-file utterance per recording."""
+    segments = folder / "segments"
+    if not segments.is_file():
+        return {recording: (recording, None, None) for recording in recordings}
+    out = {}
+    for utt, rest in read_map(segments, skips).items():
+        fields = rest.split()
+        try:
+            recording, start, end = fields[0], float(fields[1]), float(fields[2])
+        except (IndexError, ValueError):
+            skips.skip(f"{segments} {utt}", "segments line is not <utt> <recording> <start> <end>")
+            continue
+        if recording not in recordings:
+            skips.skip(f"{segments} {utt}", "recording not in wav.scp")
+            continue
+        out[utt] = (recording, start, None if end < 0 else end)
+    return out
+
+
+def dir_rows(root: Path, folder: Path, skips: SkipLog, seen: set[str]) -> list[dict]:
+    recordings = recording_paths(folder, skips)
+    utterances = windows(folder, recordings, skips)
+    speakers = read_map(folder / "utt2spk", skips)
+    texts = read_map(folder / "text", skips, required=False)
+    genders = read_map(folder / "spk2gender", skips, required=False)
+    ages = read_map(folder / "spk2age", skips, required=False)
+    for utt in sorted(set(texts) - set(utterances)):
+        skips.skip(f"{folder / 'text'} {utt}", "text line without a wav.scp (or segments) entry")
+    rows = []
+    for utt, (recording, start, end) in sorted(utterances.items()):
+        if utt not in speakers:
+            skips.skip(f"{folder / 'utt2spk'} {utt}", "utterance not in utt2spk")
+            continue
+        if utt in seen:
+            skips.skip(f"{folder} {utt}", "utterance id met twice")
+            continue
+        seen.add(utt)
+        path, file_duration = recordings[recording]
+        speaker, transcript = speakers[utt], texts.get(utt, "")
+        windowed = start is not None
+        rows.append({
+            "utt_id": f"kaldi/{utt}", "path": str(path.resolve()), "speaker": speaker,
+            "group": recording if windowed else speaker,
+            "duration_s": ((end if end is not None else file_duration) - start) if windowed else file_duration,
+            "language": "zh" if _CJK.search(transcript) else "en", "transcript": transcript,
+            "start_s": start, "end_s": end if windowed else None,
+            "raw_data_dir": str(folder.relative_to(root)) if folder != root else folder.name,
+            "raw_recording": recording,
+            "raw_gender": genders.get(speaker, ""), "raw_age": ages.get(speaker, ""),
+        })
+    return rows
+
+
+def load(root: Path) -> pd.DataFrame:
+    root = require_dir(root, "kaldi")
+    skips = SkipLog("corpora.kaldi")
+    seen: set[str] = set()
+    folders = folders_holding(root, "wav.scp", "kaldi", "**")
+    rows = [row for folder in folders for row in dir_rows(root, folder, skips, seen)]
+    return finish_manifest("kaldi", root, rows, skips, {}, "a data dir with wav.scp, utt2spk (text, segments)")
