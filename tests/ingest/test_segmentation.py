@@ -79,3 +79,14 @@ def test_config_is_validated():
         IngestConfig(min_s=5, max_s=2)
     with pytest.raises(ConfigError, match="asr"):
         IngestConfig(asr="maybe")
+
+
+def test_asr_segments_cut_at_vad_pauses_and_take_region_edges():
+    from avspnet.ingest.asr import align
+
+    pieces = [Utterance(1.0, 3.0), Utterance(5.0, 8.0)]
+    # one Whisper segment runs over the pause; its word times are loose
+    segments = [[(" kids", 0.6, 1.4), (" talk", 1.5, 2.6), (" dogs", 4.8, 5.6)], [(" sit", 6.0, 6.5), (" here", 6.6, 7.0)]]
+    out = align(segments, pieces)
+    assert [(u.start_s, u.end_s, u.text) for u in out] == [(1.0, 3.0, "kids talk"), (5.0, 5.6, "dogs"),
+                                                           (6.0, 8.0, "sit here")]

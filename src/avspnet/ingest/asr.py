@@ -1,8 +1,10 @@
 """Words, language and word times from offline Whisper-base (the optional `asr` extra).
 
 Speech regions are decoded in runs of up to 30 s (Whisper's window), so
-silence and music are never sent to it; the segments it returns become the
-utterance boundaries, tightened to the first and last word.
+silence and music are never sent to it. Whisper's segments decide where
+utterances break, but its word times are loose (often 0.3-1 s off), so each
+segment is cut where it crosses a pause the VAD found, and an utterance
+that starts or ends a speech region takes the region's edge.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def transcribe_speech(model, samples: np.ndarray, pieces: list[Utterance], confi
                       sample_rate: int = 16000) -> tuple[list[Utterance], str, int]:
     """(utterances with text and words, language, runs in which Whisper heard no words)."""
     language = config.language or None
-    found: list[Utterance] = []
+    segments_words: list[list[tuple[str, float, float]]] = []
     silent = 0
     for start, end in _runs(pieces):
         audio = samples[round(start * sample_rate): round(end * sample_rate)]
@@ -47,10 +49,39 @@ def transcribe_speech(model, samples: np.ndarray, pieces: list[Utterance], confi
         heard = False
         for segment in segments:
             words = [(w.word, start + w.start, start + w.end) for w in segment.words or [] if w.word.strip()]
-            if not words:
-                continue
-            heard = True
-            found.append(Utterance(words[0][1], min(end, words[-1][2]), segment.text.strip(), words))
+            if words:
+                segments_words.append(words)
+                heard = True
         silent += not heard
-    utterances = [part for segment in found for part in split_words(segment, config)]
+    utterances = [part for segment in align(segments_words, pieces) for part in split_words(segment, config)]
     return join_close(utterances, config), language or "", silent
+
+
+def align(segments: list[list[tuple[str, float, float]]], pieces: list[Utterance]) -> list[Utterance]:
+    """Whisper segments cut at VAD pauses; a region's first and last utterance take the region's edges."""
+    starts = np.array([p.start_s for p in pieces])
+    ends = np.array([p.end_s for p in pieces])
+
+    def region(word: tuple[str, float, float]) -> int:
+        overlap = np.minimum(ends, word[2]) - np.maximum(starts, word[1])
+        return int(np.argmax(overlap))
+
+    groups: list[tuple[int, list]] = []
+    previous = None
+    for number, words in enumerate(segments):
+        for word in words:
+            key = (number, region(word))
+            if key == previous:
+                groups[-1][1].append(word)
+            else:
+                groups.append((key[1], [word]))
+            previous = key
+    first = {index: position for position, (index, _) in reversed(list(enumerate(groups)))}
+    last = {index: position for position, (index, _) in enumerate(groups)}
+    out = []
+    for position, (index, words) in enumerate(groups):
+        start = pieces[index].start_s if first[index] == position else words[0][1]
+        end = pieces[index].end_s if last[index] == position else words[-1][2]
+        if end > start:
+            out.append(Utterance(start, end, "".join(w[0] for w in words).strip(), words))
+    return out
