@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-asr test demo bench clean
+.PHONY: install install-asr test demo bench study clean
 
 $(BIN)/avspnet: pyproject.toml
 	command -v espeak-ng >/dev/null || { apt-get update -qq && apt-get install -y -qq espeak-ng; }
@@ -24,6 +24,7 @@ install-asr: install
 	$(BIN)/pip install -q -e ".[test,asr]"
 
 test: install-asr
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
 demo: install
@@ -38,6 +39,10 @@ bench: install
 	  $(BIN)/python benchmarks/bench_pretrain.py --manifest manifests/ravdess.csv; \
 	else echo "bench_pretrain skipped: ../shared/data/ravdess not found"; fi
 	$(BIN)/python benchmarks/bench_grid.py
+
+# The scaling study (configs/scaling/README.md); resumable. PAPER=1 adds the paper-size network rung.
+study: install
+	PYTHON=$(BIN)/python benchmarks/run_scaling.sh
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

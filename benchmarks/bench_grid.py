@@ -17,10 +17,11 @@ import numpy as np
 import torch
 
 from avspnet.corpora import load_corpus
+from avspnet.downstream.fit import fit_head, transfer_preset
 from avspnet.features.dataset import load_segments
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
-from avspnet.training.transfer import embed, fit_head, transfer_preset
+from avspnet.training.transfer import embed
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"
 

@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_features import DEFAULT_ROOT, timed  # the script's own folder is on sys.path
-
 from avspnet.corpora import load_corpus
 from avspnet.proxy import compute_proxy_labels
+from bench_features import DEFAULT_ROOT, timed  # the script's own folder is on sys.path
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)

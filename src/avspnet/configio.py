@@ -21,18 +21,50 @@ def to_dict(config: Any) -> dict:
     return dataclasses.asdict(config)
 
 
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", str(annotation).replace("typing.", ""))
+
+
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """`value` checked against `annotation`; YAML gives no quoted-number or scalar-for-list leniency."""
     origin = typing.get_origin(annotation)
-    if dataclasses.is_dataclass(annotation) and isinstance(value, dict):
-        return from_dict(annotation, value, where)
-    if origin in (list, tuple) and isinstance(value, (list, tuple)):
-        (item_type, *_) = typing.get_args(annotation) or (Any,)
-        items = [_coerce(v, item_type, where) for v in value]
-        return tuple(items) if origin is tuple else items
-    if origin in (typing.Union, types.UnionType):
+    if annotation is Any:
         return value
+    if dataclasses.is_dataclass(annotation):
+        if isinstance(value, annotation):
+            return value
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping of {annotation.__name__} options, got {value!r}")
+        return from_dict(annotation, value, where)
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        (item_type, *_) = typing.get_args(annotation) or (Any,)
+        items = [_coerce(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        key_type, value_type = typing.get_args(annotation) or (Any, Any)
+        return {_coerce(k, key_type, where): _coerce(v, value_type, f"{where}.{k}") for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, where)
+            except ConfigError:
+                continue
+        names = " or ".join("null" if o is type(None) else _type_name(o) for o in options)
+        raise ConfigError(f"{where}: expected {names}, got {value!r}")
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    # bool is an int subclass: `epochs: yes` must not pass as 1.
+    if annotation in (int, float) and isinstance(value, bool):
+        raise ConfigError(f"{where}: expected {annotation.__name__}, got {value!r}")
     if annotation in (int, float, str, bool) and not isinstance(value, annotation):
         raise ConfigError(f"{where}: expected {annotation.__name__}, got {value!r}")
     return value

@@ -15,3 +15,7 @@ class AudioError(AvspnetError):
 
 class ConfigError(AvspnetError):
     """A configuration file or option is invalid."""
+
+
+class ModelFileError(AvspnetError):
+    """A model or checkpoint file is missing, unreadable, unsafe or not one avspnet wrote."""

@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from tqdm import tqdm
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_S = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started it is gone.
+
+    A killed parent cannot shut its pool down, and a worker blocked on the
+    job queue (whose pipe its siblings keep open) would wait forever. Linux
+    delivers SIGKILL at once through PR_SET_PDEATHSIG; a watchdog thread
+    that sees the worker re-parented covers other systems and the race
+    where the parent died before the call.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def map_jobs(function: Callable[[Any], Any], jobs: Sequence, workers: int | None, progress: bool, desc: str,
@@ -24,5 +55,6 @@ def map_jobs(function: Callable[[Any], Any], jobs: Sequence, workers: int | None
     if workers <= 1 or len(jobs) < min_parallel:
         return [function(job) for job in tqdm(jobs, **bar)]
     context = multiprocessing.get_context("spawn") if spawn else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         return list(tqdm(pool.map(function, jobs, chunksize=chunksize), **bar))

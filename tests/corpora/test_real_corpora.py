@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from avspnet.corpora import load_corpus
-from avspnet.corpora.stats import corpus_stats
+from avspnet.features.stats import corpus_stats
 
 pytestmark = pytest.mark.integration
 

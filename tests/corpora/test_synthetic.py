@@ -14,7 +14,13 @@ from avspnet.cli import main
 from avspnet.corpora import load_corpus
 from avspnet.corpora.manifest import manifest_hash, read_manifest
 from avspnet.corpora.synthetic import (
-    CELLS, NEUTRAL_NOUNS, NOUNS, TEMPLATES, WORDS, SyntheticConfig, make_synthetic_corpus,
+    CELLS,
+    NEUTRAL_NOUNS,
+    NOUNS,
+    TEMPLATES,
+    WORDS,
+    SyntheticConfig,
+    make_synthetic_corpus,
 )
 from avspnet.errors import AvspnetError, ConfigError, CorpusError
 

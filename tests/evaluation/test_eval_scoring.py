@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import balanced_accuracy_score
 
 from avspnet.errors import AvspnetError
-from avspnet.evaluation import chance_level, confusion, encode_task, majority_vote, uar
+from avspnet.evaluation import chance_level, confusion, encode_task, uar
 
 
 @settings(max_examples=60, deadline=None)
@@ -31,30 +31,6 @@ def test_uar_by_hand_and_with_string_labels():
         uar(np.array([0, 1]), np.array([0]))
 
 
-def test_majority_vote_with_tie_broken_by_mean_probability():
-    probs = np.array([
-        [0.9, 0.1], [0.8, 0.2], [0.4, 0.6],  # utterance 0: two votes for class 0
-        [0.51, 0.49], [0.1, 0.9],            # utterance 1: tie, class 1 has higher mean
-        [0.2, 0.8],                          # utterance 2: single segment
-    ])
-    owners = np.array([0, 0, 0, 1, 1, 2])
-    preds, mean_probs = majority_vote(probs, owners, 3)
-    assert preds.tolist() == [0, 1, 1]
-    assert mean_probs[1] == pytest.approx([0.305, 0.695])
-    assert mean_probs.sum(axis=1) == pytest.approx(np.ones(3))
-
-
-def test_majority_vote_ignores_probability_when_votes_differ():
-    probs = np.array([[0.55, 0.45], [0.55, 0.45], [0.0, 1.0]])
-    preds, _ = majority_vote(probs, np.array([0, 0, 0]), 1)
-    assert preds.tolist() == [0]
-
-
-def test_majority_vote_rejects_utterances_without_segments():
-    with pytest.raises(AvspnetError, match="no segments"):
-        majority_vote(np.array([[0.5, 0.5]]), np.array([0]), 2)
-
-
 def test_confusion_counts_and_task_encoding():
     assert confusion([0, 0, 1, 1], [0, 1, 1, 1], 2).tolist() == [[1, 1], [0, 2]]
     frame = pd.DataFrame({
@@ -66,3 +42,15 @@ def test_confusion_counts_and_task_encoding():
     assert chance_level("emotion4") == 0.25
     with pytest.raises(AvspnetError, match="unknown task"):
         chance_level("dominance")
+
+
+def test_emotion_task_takes_every_category_of_the_corpus():
+    from avspnet.evaluation import task_classes
+
+    frame = pd.DataFrame({"emotion": ["sad", "calm", "neutral", "xxx", "surprised", "", "calm"]})
+    classes = task_classes("emotion", frame)
+    assert classes == ("neutral", "calm", "sad", "surprised")  # the label table's order; unknown ones left out
+    assert encode_task(frame, "emotion").tolist() == [2, 1, 0, -1, 3, -1, 1]
+    assert chance_level("emotion", len(classes)) == 0.25
+    with pytest.raises(AvspnetError, match="pass its utterances"):
+        task_classes("emotion")

@@ -13,7 +13,8 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 @pytest.mark.parametrize("target", ["ravdess", "casia", "urdu"])
 def test_leave_one_corpus_out_configs(target):
     config = load_experiment(CONFIGS / f"loco_{target}.yaml")
-    assert Path(config.target.root) == CONFIGS.parent.parent / "shared" / "data" / target
+    # Resolved on both sides: ../shared may be a symlink (or reached through one).
+    assert Path(config.target.root) == (CONFIGS.parent.parent / "shared" / "data" / target).resolve()
     assert {Path(b.root).name for b in config.background} == {"ravdess", "casia", "urdu"} - {target}
     assert config.transfer.preset == "tuned" and config.transfer.optimizer == "adam"
     assert len(config.frontends) == 8 and config.n_folds == 5
@@ -41,6 +42,24 @@ def test_mistakes_are_named(tmp_path):
     path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [AE]\n")
     with pytest.raises(ConfigError, match="background"):
         load_experiment(path)
+
+
+@pytest.mark.parametrize("target", ["ravdess", "casia"])
+def test_baseline_configs(target):
+    config = load_experiment(CONFIGS / f"loco_{target}_baselines.yaml")
+    assert config.frontends == ("R", "AVSpNET_a", "AVSpNET_v", "egemaps", "whisper-base", "logmel-stats")
+    assert config.tasks == ("arousal", "valence", "emotion4", "emotion") and config.fractions == (0.25, 1.0)
+
+
+def test_frontend_names_from_the_registry(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [mfcc]\n")
+    with pytest.raises(ConfigError, match="unknown front-end 'mfcc'; known: .*egemaps, whisper-base"):
+        load_experiment(path)
+    path.write_text("target: {name: ravdess, root: x}\nbackground: []\n"
+                    "frontends: [logmel-stats, egemaps, 'checkpoint:runs/fe']\n")
+    config = load_experiment(path)
+    assert config.frontends[2] == f"checkpoint:{tmp_path / 'runs' / 'fe'}"
 
 
 def test_fold_mode_is_checked(tmp_path):

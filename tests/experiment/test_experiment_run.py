@@ -10,11 +10,11 @@ import pytest
 from avspnet.cli import main
 from avspnet.corpora.manifest import write_manifest
 from avspnet.corpora.synthetic import SyntheticConfig, make_synthetic_corpus
+from avspnet.downstream.fit import transfer_preset
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
 from avspnet.experiment.runner import run_experiment
 from avspnet.models.config import ModelConfig
 from avspnet.training.pretrain_config import PretrainConfig
-from avspnet.training.transfer import transfer_preset
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -48,6 +48,19 @@ def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
         assert (tmp_path / "a" / name).stat().st_size > 0
     info = json.loads((tmp_path / "a" / "run.json").read_text())
     assert info["avspnet_version"] and info["data_hashes"]["target"] and info["timings_s"]["transfer grid"] >= 0
+    assert info["runtime"]["precision"] == "fp32" and info["runtime"]["device"].startswith(("cpu", "cuda"))
+    assert info["runtime"]["torch_threads"] >= 1 and info["runtime"]["grid_workers"] == 1
+    assert isinstance(info["cpu_flags"], list) and info["torch_cpu_capability"]
+    assert info["folds"] == {"mode": "speaker", "requested": 2, "used": 2, "speakers": 4, "leave_one_speaker_out": False}
+    # patience 0: every head runs all 3 epochs, in each of the 2 folds
+    assert info["head_epochs"] == {f"{f}/{t}/{p:g}": [3, 3] for f in ("R", "AVSpNET_a") for t in ("arousal", "emotion4")
+                                   for p in (0.5, 1.0)}
+    assert {m["epochs"] for m in info["exported_models"].values()} == {3}
+    assert info["network"] == "custom" and "(network: custom)" in table.read_text()
+    assert info["background"]["hours"] > 0 and info["background"]["speakers"] == 2
+    joint = info["pretrain"]["AVSpNET_a"]["joint"]
+    assert joint["steps"] >= 1 and joint["epochs"] == 1 and 0 <= joint["val_acc"] <= 1 and joint["val_loss"] > 0
+    assert info["pretrain"]["R"] == {}
 
     again = run_experiment(tiny_config, tmp_path / "b", tmp_path / "fresh-cache", progress=False)
     assert again.exists()
@@ -69,3 +82,32 @@ def test_predict_command_on_the_exported_model(tiny_config, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "emotion4=" in out and "segment 0" in out
     assert main(["predict", str(tmp_path / "run" / "models" / "emotion4.pt"), str(tmp_path / "missing.wav")]) == 1
+
+
+def test_baseline_frontends_and_emotion_task_in_one_table(tiny_config, tmp_path):
+    config = replace(tiny_config, frontends=("logmel-stats", "egemaps", "R"), tasks=("arousal", "emotion"),
+                     export_models=True)
+    run_experiment(config, tmp_path / "run", tmp_path / "cache", progress=False)
+    cells = pd.read_csv(tmp_path / "run" / "table3.csv")
+    assert set(cells["frontend"]) == {"logmel-stats", "egemaps", "R"} and set(cells["task"]) == {"arousal", "emotion"}
+    assert cells["uar_mean"].notna().all()
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert set(info["embedding_s"]) == {"logmel-stats", "egemaps", "R"}
+    assert info["embedding_s"]["egemaps"]["dim"] == 88 and not info["embedding_s"]["egemaps"]["cached"]
+    assert len(info["classes"]["emotion"]) >= 2
+    assert "emotion" in (tmp_path / "run" / "table3.md").read_text()
+    assert info["exported_models"]["arousal"]["frontend"] == "R"  # predict needs a spectrogram encoder
+
+
+def test_missing_extra_fails_before_any_work(tiny_config, tmp_path, monkeypatch):
+    import importlib.util
+
+    from avspnet.frontends import FrontEndUnavailable
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "faster_whisper" else real(name, *a))
+    with pytest.raises(FrontEndUnavailable, match="make install-asr"):
+        run_experiment(replace(tiny_config, frontends=("AVSpNET_a", "whisper-base")), tmp_path / "run",
+                       tmp_path / "cache", progress=False)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "cache").exists()

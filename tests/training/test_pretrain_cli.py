@@ -35,7 +35,7 @@ def test_pretrain_command_writes_a_loadable_encoder(tmp_path, voice, capsys, mon
     assert "AVSpNET_a: 2 epoch(s) on 24 segments" in capsys.readouterr().out
     encoder, meta = load_encoder(tmp_path / "out" / "pretrained.pt")
     assert encoder(torch.zeros(1, 200, 80)).shape == (1, 16)
-    assert meta["metadata"]["n_segments"] == 24 and len(meta["metadata"]["sources"]) == 2
+    assert meta["metadata"]["n_segments"] == 24 and len(meta["metadata"]["background"]) == 2
     assert meta["config"]["epochs"] == 2 and len(meta["metadata"]["data_hash"]) == 16
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..corpora import LOADERS, load_corpus
 from ..corpora.manifest import write_manifest
-from ..corpora.stats import corpus_stats, format_stats
+from ..features.stats import corpus_stats, format_stats
 
 NAME = "corpus"
 HELP = "build a corpus manifest (CSV) and print its statistics"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import add_cache_arguments
 from ..experiment.demo import demo_config, prepare_demo_data
 from ..experiment.runner import run_experiment
 from ..features.cache import default_cache_dir
+from . import add_cache_arguments
 
 NAME = "demo"
 HELP = "run proxy labels, pre-training and the transfer grid on a synthetic espeak-ng corpus (minutes)"

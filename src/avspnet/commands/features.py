@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import add_cache_arguments
 from ..configio import load_yaml
 from ..corpora.manifest import read_manifest
 from ..features.cache import default_cache_dir, extract_features, manifest_shard
 from ..features.config import FeatureConfig
+from . import add_cache_arguments
 
 NAME = "features"
 HELP = "fill the feature cache for a manifest"

@@ -6,10 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
+from ..downstream.head import load_recognizer
+from ..downstream.predict import predict_file
 from ..errors import AudioError
 from ..log import SkipLog
-from ..models.predict import predict_file
-from ..models.recognizer import load_recognizer
 
 NAME = "predict"
 HELP = "predict utterance (and segment) labels of audio files with a model from `avspnet experiment`"

@@ -12,11 +12,11 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ..configio import load_yaml
+from ..configio import read_yaml
 from ..features.config import FeatureConfig
 from ..training.background import load_background
 from ..training.pretrain import pretrain
-from ..training.pretrain_config import FRONTENDS, PretrainConfig
+from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
 
 NAME = "pretrain"
 HELP = "pre-train a front-end on background manifests with proxy labels"
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="background manifest CSV (repeat for several)")
     parser.add_argument("--frontend", choices=FRONTENDS, required=True)
     parser.add_argument("--out", type=Path, required=True, help="output directory for the checkpoint")
-    parser.add_argument("--config", type=Path, help="YAML with PretrainConfig fields")
+    parser.add_argument("--config", type=Path, help="YAML with PretrainConfig fields (network: paper | narrow picks a size)")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--max-steps", type=int, help="optimiser steps per phase at most")
     parser.add_argument("--seed", type=int)
@@ -39,9 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_yaml(PretrainConfig, args.config) if args.config else PretrainConfig()
+    config = pretrain_from_dict(read_yaml(args.config), str(args.config)) if args.config else PretrainConfig()
     changes = {name: getattr(args, name) for name in OVERRIDES if getattr(args, name) is not None}
     config = dataclasses.replace(config, frontend=args.frontend, **changes)
+    check_input_shape(FeatureConfig(), config.model, str(args.config or "pretrain"))
     data = load_background(args.manifest, FeatureConfig(), args.cache_dir, progress=not args.no_progress)
     result = pretrain(data.segments, data.speakers, data.proxy_arousal, data.proxy_valence, config,
                       out_dir=args.out, progress=not args.no_progress, metadata=data.metadata)

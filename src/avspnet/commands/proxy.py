@@ -11,11 +11,11 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from . import add_cache_arguments
 from ..configio import load_yaml
 from ..corpora.manifest import read_manifest
 from ..proxy import ProxyConfig, compute_proxy_labels, label_counts, proxy_path, write_proxy
 from ..proxy.config import AROUSAL_PRESETS, DEFAULT_PRESET, GAINS
+from . import add_cache_arguments
 
 NAME = "proxy"
 HELP = "proxy arousal/valence labels for a manifest (written beside it)"

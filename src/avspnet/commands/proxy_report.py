@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import add_cache_arguments
 from ..corpora.manifest import read_manifest
 from ..errors import CorpusError
 from ..proxy import ProxyConfig, proxy_path
@@ -22,6 +21,7 @@ from ..proxy.config import AROUSAL_PRESETS
 from ..proxy.labels import arousal_labels, load_manifest_and_proxy
 from ..proxy.report import write_report
 from ..proxy.robustness import render_markdown, robustness_table, worst_case
+from . import add_cache_arguments
 
 NAME = "proxy-report"
 HELP = "agreement of proxy labels with gold labels (UAR, plots, per speaker)"

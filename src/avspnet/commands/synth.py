@@ -9,8 +9,8 @@ import argparse
 import time
 from pathlib import Path
 
-from ..corpora.stats import corpus_stats, format_stats
 from ..corpora.synthetic import SyntheticConfig, make_synthetic_corpus
+from ..features.stats import corpus_stats, format_stats
 
 NAME = "synth"
 HELP = "generate a small synthetic multi-speaker emotion corpus with espeak-ng"

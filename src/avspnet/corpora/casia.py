@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..log import SkipLog, get_logger
-from .files import audio_duration, find_audio, read_text, require_dir
+from .files import audio_duration, find_audio, finish_manifest, read_text, require_dir
 from .labels import label_fields
-from .manifest import make_manifest
 
 EMOTIONS = ("angry", "fear", "happy", "neutral", "sad", "surprise")
 _LINE = re.compile(r"^\s*(\d+)\s*[.．、]\s*(.*?)\s*$")
@@ -35,7 +34,7 @@ def load(root: Path) -> pd.DataFrame:
     skips = SkipLog("corpora.casia")
     sentences = read_sentences(root)
     rows = []
-    for path in find_audio(root, "*/*/*"):
+    for path in find_audio(root, "*/*/*", skips):
         speaker, emotion = path.parent.parent.name, path.parent.name
         if emotion not in EMOTIONS:
             skips.skip(str(path), f"unknown emotion folder {emotion!r}")
@@ -57,5 +56,4 @@ def load(root: Path) -> pd.DataFrame:
         })
     if not sentences:
         get_logger("corpora.casia").warning("no transcripts*.txt under %s: transcripts left empty", root)
-    get_logger("corpora.casia").info(skips.summary())
-    return make_manifest(rows)
+    return finish_manifest("casia", root, rows, skips, {}, "<speaker>/<emotion>/<NNN>.wav")

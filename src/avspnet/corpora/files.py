@@ -42,9 +42,21 @@ def folders_holding(root: Path, table: str, corpus: str, pattern: str) -> list[P
     return found
 
 
-def find_audio(root: Path, pattern: str = "**/*") -> list[Path]:
-    """Audio files under `root` matching `pattern`, both .wav and .flac, sorted."""
-    return sorted(p for p in root.glob(pattern) if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+def find_audio(root: Path, pattern: str = "**/*", skips: SkipLog | None = None) -> list[Path]:
+    """Audio files under `root` matching `pattern`, both .wav and .flac, sorted.
+
+    Two files of one name in one folder (x.wav and x.flac, a re-encoded
+    copy) would be one utterance twice: the first suffix of AUDIO_SUFFIXES
+    is kept and the other skipped, both named.
+    """
+    found = sorted(p for p in root.glob(pattern) if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+    rank = {suffix: i for i, suffix in enumerate(AUDIO_SUFFIXES)}
+    kept: dict[Path, Path] = {}
+    for path in sorted(found, key=lambda p: rank[p.suffix.lower()]):
+        twin = kept.setdefault(path.with_suffix(""), path)
+        if twin is not path:
+            (skips or SkipLog("corpora")).skip(f"{path} (kept {twin})", "two audio files of one name in one folder")
+    return sorted(kept.values())
 
 
 def audio_duration(path: Path, skips: SkipLog) -> float | None:
@@ -85,7 +97,7 @@ def resolve_audio(path: Path) -> Path | None:
 def named_audio(root: Path, pattern: str, name: re.Pattern, skips: SkipLog,
                 expected: str) -> Iterator[tuple[Path, re.Match, float]]:
     """Audio files whose stem matches `name`, with the match and duration; the rest are counted skips."""
-    for path in find_audio(root, pattern):
+    for path in find_audio(root, pattern, skips):
         match = name.match(path.stem)
         if match is None:
             skips.skip(str(path), f"file name is not {expected}")

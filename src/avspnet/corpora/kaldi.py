@@ -28,8 +28,7 @@ import pandas as pd
 
 from ..errors import CorpusError
 from ..log import SkipLog
-from .files import (audio_duration, finish_manifest, folders_holding, read_text, require_dir,
-                    resolve_audio)
+from .files import audio_duration, finish_manifest, folders_holding, read_text, require_dir, resolve_audio
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 

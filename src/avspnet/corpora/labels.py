@@ -40,6 +40,9 @@ _BASIC = {
     "contempt": TaskLabels(LOW, NEG, ""),
 }
 
+# Every category a task can use, in table order (the `emotion` task's class order).
+CATEGORIES = tuple(_BASIC)
+
 # Corpus spellings of the basic categories.
 SYNONYMS = {
     "fear": "fearful",

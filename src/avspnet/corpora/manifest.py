@@ -44,7 +44,9 @@ def make_manifest(rows: list[dict]) -> pd.DataFrame:
     frame = _normalise_dtypes(frame)
     duplicated = frame["utt_id"][frame["utt_id"].duplicated()]
     if len(duplicated):
-        raise CorpusError(f"duplicate utt_id values, e.g. {duplicated.iloc[0]!r}")
+        first = duplicated.iloc[0]
+        paths = " and ".join(frame.loc[frame["utt_id"] == first, "path"].head(2))
+        raise CorpusError(f"duplicate utt_id values, e.g. {first!r} ({paths})")
     return frame.sort_values("utt_id", kind="stable").reset_index(drop=True)
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..log import SkipLog, get_logger
-from .files import audio_duration, find_audio, require_dir
+from ..log import SkipLog
+from .files import audio_duration, find_audio, finish_manifest, require_dir
 from .labels import label_fields
-from .manifest import make_manifest
 
 EMOTIONS = {
     "01": "neutral", "02": "calm", "03": "happy", "04": "sad",
@@ -41,7 +40,7 @@ def load(root: Path) -> pd.DataFrame:
     root = require_dir(root, "ravdess")
     skips = SkipLog("corpora.ravdess")
     rows = []
-    for path in find_audio(root, "Actor_*/*"):
+    for path in find_audio(root, "Actor_*/*", skips):
         fields = parse_name(path.stem)
         if fields is None:
             skips.skip(str(path), "file name is not 03-01-EE-II-SS-RR-AA")
@@ -65,5 +64,4 @@ def load(root: Path) -> pd.DataFrame:
             "raw_repetition": fields["repetition"],
             "raw_gender": "male" if actor % 2 else "female",
         })
-    get_logger("corpora.ravdess").info(skips.summary())
-    return make_manifest(rows)
+    return finish_manifest("ravdess", root, rows, skips, {}, "Actor_NN/03-01-EE-II-SS-RR-AA.wav")

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..log import SkipLog, get_logger
-from .files import audio_duration, find_audio, require_dir
+from ..log import SkipLog
+from .files import audio_duration, find_audio, finish_manifest, require_dir
 from .labels import label_fields
-from .manifest import make_manifest
 
 EMOTIONS = {"Angry": "angry", "Happy": "happy", "Neutral": "neutral", "Sad": "sad"}
 _NAME = re.compile(r"^S(?P<gender>[MF])(?P<speaker>\d+)_F(?P<file>\d+)_(?P<code>[A-Z])(?P<index>\d+)$")
@@ -25,7 +24,7 @@ def load(root: Path) -> pd.DataFrame:
     root = require_dir(root, "urdu")
     skips = SkipLog("corpora.urdu")
     rows = []
-    for path in find_audio(root, "*/*"):
+    for path in find_audio(root, "*/*", skips):
         folder = path.parent.name
         match = _NAME.match(path.stem)
         if folder not in EMOTIONS:
@@ -51,5 +50,4 @@ def load(root: Path) -> pd.DataFrame:
             "raw_gender": "male" if match["gender"] == "M" else "female",
             "raw_file": match["file"],
         })
-    get_logger("corpora.urdu").info(skips.summary())
-    return make_manifest(rows)
+    return finish_manifest("urdu", root, rows, skips, {}, "<Emotion>/S<G><N>_F<NN>_<E><NN>.wav")

@@ -1,12 +1,11 @@
-"""The evaluation protocol: speaker folds, nested label fractions, voting and UAR."""
+"""The evaluation protocol: speaker folds, nested label fractions, tasks and UAR."""
 
 from .folds import cv_folds, speaker_folds, validation_speakers
 from .fractions import nested_fractions
 from .metrics import confusion, uar
-from .tasks import TASK_CLASSES, chance_level, encode_task, label_codes
-from .vote import majority_vote
+from .tasks import TASK_CLASSES, TASKS, chance_level, encode_task, label_codes, task_classes
 
 __all__ = [
-    "TASK_CLASSES", "chance_level", "confusion", "cv_folds", "encode_task", "label_codes", "majority_vote",
-    "nested_fractions", "speaker_folds", "uar", "validation_speakers",
+    "TASKS", "TASK_CLASSES", "chance_level", "confusion", "cv_folds", "encode_task", "label_codes",
+    "nested_fractions", "speaker_folds", "task_classes", "uar", "validation_speakers",
 ]

@@ -45,6 +45,9 @@ def speaker_folds(speakers: np.ndarray, labels: np.ndarray | None = None, n_fold
     if len(names) < 2:
         raise AvspnetError(f"cross-validation needs at least 2 speakers, got {len(names)}")
     if len(names) <= n_folds:
+        if len(names) < n_folds:
+            get_logger("evaluation").warning("n_folds %d but only %d speakers: leave-one-speaker-out, %d folds",
+                                             n_folds, len(names), len(names))
         return owner.astype(np.int64)
     rng = np.random.default_rng(seed)
     shuffled = rng.permutation(len(names))

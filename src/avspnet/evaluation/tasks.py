@@ -1,10 +1,16 @@
-"""The three recognition tasks and how manifest labels become class indices."""
+"""The recognition tasks and how manifest labels become class indices.
+
+arousal, valence and emotion4 have fixed classes; `emotion` takes every
+category of the label table that the target corpus has (RAVDESS 8, CASIA 6,
+...), so its results stand beside published per-corpus benchmarks.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..corpora.labels import CATEGORIES
 from ..corpora.manifest import EMOTION4
 from ..errors import AvspnetError
 
@@ -14,27 +20,44 @@ TASK_CLASSES: dict[str, tuple[str, ...]] = {
     "valence": ("negative", "positive"),
     "emotion4": EMOTION4,
 }
+TASKS = (*TASK_CLASSES, "emotion")
 
 
 def _check_task(task: str) -> None:
-    if task not in TASK_CLASSES:
-        raise AvspnetError(f"unknown task {task!r}; known: {', '.join(TASK_CLASSES)}")
+    if task not in TASKS:
+        raise AvspnetError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
 
 
-def chance_level(task: str) -> float:
+def task_classes(task: str, utterances: pd.DataFrame | None = None) -> tuple[str, ...]:
+    """Class names of `task`; for `emotion`, the table's categories present in `utterances` (table order)."""
+    _check_task(task)
+    if task in TASK_CLASSES:
+        return TASK_CLASSES[task]
+    if utterances is None:
+        raise AvspnetError("the emotion task's classes depend on the corpus: pass its utterances")
+    present = set(utterances["emotion"].dropna().astype(str))
+    return tuple(name for name in CATEGORIES if name in present)
+
+
+def chance_level(task: str, n_classes: int | None = None) -> float:
     """UAR of a constant or random guess: 1 / number of classes."""
     _check_task(task)
-    return 1.0 / len(TASK_CLASSES[task])
+    count = n_classes if n_classes is not None else len(task_classes(task))
+    return 1.0 / count
 
 
-def encode_task(utterances: pd.DataFrame, task: str) -> np.ndarray:
-    """Class index per manifest row for `task`, -1 where the row has no label."""
+def encode_task(utterances: pd.DataFrame, task: str, classes: tuple[str, ...] | None = None) -> np.ndarray:
+    """Class index per manifest row for `task`, -1 where the row has no label.
+
+    `classes` fixes the class order of a categorical task (default: the
+    task's own, for `emotion` those present in `utterances`).
+    """
     _check_task(task)
-    column = utterances[task]
-    if task == "emotion4":
-        lookup = {name: i for i, name in enumerate(EMOTION4)}
-        return column.map(lambda v: lookup.get(v, -1)).to_numpy(dtype=np.int64)
-    return column.astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+    if task in ("arousal", "valence"):
+        return utterances[task].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+    names = classes if classes is not None else task_classes(task, utterances)
+    lookup = {name: i for i, name in enumerate(names)}
+    return utterances[task].map(lambda v: lookup.get(v, -1)).to_numpy(dtype=np.int64)
 
 
 def label_codes(labels: np.ndarray | None, n: int) -> np.ndarray:

@@ -7,17 +7,19 @@ expanding ~ and $VARS), so a config runs the same from any working directory.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..configio import from_dict, read_yaml
+from ..downstream.fit import TransferConfig, transfer_preset
 from ..errors import ConfigError
+from ..evaluation.tasks import TASKS
 from ..features.config import FeatureConfig
+from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
 from ..proxy import ProxyConfig
-from ..training.pretrain_config import FRONTENDS, PretrainConfig
-from ..training.transfer import TransferConfig, transfer_preset
+from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
 
-TASKS = ("arousal", "valence", "emotion4")
 # Fold modes and what the report says of them. speaker_sentence is for corpora whose sentences imply
 # their emotion (ASED); it needs the manifest's raw_sentence (see evaluation.folds.cv_folds).
 FOLDS = {
@@ -36,10 +38,17 @@ class CorpusSpec:
     manifest: str = ""
     # A seeded subset of utterances (0 = all), for small budgets.
     max_utterances: int = 0
+    # A seeded subset of about this many hours of audio (0 = all): whole speakers in
+    # a seeded order, nested across sizes (see experiment.data.hours_subset).
+    max_hours: float = 0.0
 
     def __post_init__(self) -> None:
         if bool(self.root) == bool(self.manifest):
             raise ConfigError(f"corpus {self.name!r}: give exactly one of root or manifest")
+        if self.max_utterances < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_utterances must be >= 0, got {self.max_utterances}")
+        if self.max_hours < 0:
+            raise ConfigError(f"corpus {self.name!r}: max_hours must be >= 0, got {self.max_hours}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class ExperimentConfig:
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     # Settings shared by every front-end; its `frontend` field is set per front-end.
     pretrain: PretrainConfig = field(default_factory=lambda: PretrainConfig(frontend="AVSpNET_a"))
+    # Any front-end registry name (`avspnet frontends`), incl. checkpoint:PATH (relative to the config file).
     frontends: tuple[str, ...] = FRONTENDS
     tasks: tuple[str, ...] = TASKS
     fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
@@ -65,9 +75,10 @@ class ExperimentConfig:
     export_models: bool = True
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.frontends) - set(FRONTENDS))
-        if unknown:
-            raise ConfigError(f"unknown front-end(s) {unknown}; known: {', '.join(FRONTENDS)}")
+        for name in self.frontends:
+            entry(name)
+        if len(set(self.frontends)) != len(self.frontends):
+            raise ConfigError(f"frontends lists a name twice: {list(self.frontends)}")
         bad_tasks = sorted(set(self.tasks) - set(TASKS))
         if bad_tasks:
             raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(TASKS)}")
@@ -75,23 +86,34 @@ class ExperimentConfig:
             raise ConfigError(f"folds must be one of {', '.join(FOLDS)}, got {self.folds!r}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
             raise ConfigError(f"fractions must lie in (0, 1], got {self.fractions}")
-        if not self.background and set(self.frontends) - {"R"}:
-            raise ConfigError("pre-trained front-ends need at least one background corpus")
+        pretrained = [name for name in self.frontends if needs_background(name)]
+        if not self.background and pretrained:
+            raise ConfigError(f"pre-trained front-ends {pretrained} need at least one background corpus")
+        if not self.frontends or not self.tasks:
+            raise ConfigError("frontends and tasks must each name at least one entry")
+        if self.n_folds < 2:
+            raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}")
+        if self.workers < 0:
+            raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
+        check_input_shape(self.features, self.pretrain.model)
 
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
     """Build the config, expanding the transfer preset and resolving corpus paths."""
     data = dict(data)
-    transfer = dict(data.pop("transfer", None) or {})
-    try:
-        data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), **transfer)
-    except TypeError as exc:
-        raise ConfigError(f"{where}.transfer: {exc}") from None
+    if "pretrain" in data:
+        data["pretrain"] = pretrain_from_dict(data["pretrain"] or {}, f"{where}.pretrain")
+    transfer = data.pop("transfer", None) or {}
+    if not isinstance(transfer, dict):
+        raise ConfigError(f"{where}.transfer: expected a mapping, got {transfer!r}")
+    transfer = dict(transfer)
+    data["transfer"] = transfer_preset(transfer.pop("preset", "tuned"), f"{where}.transfer", **transfer)
     config = from_dict(ExperimentConfig, data, where)
     return replace(
         config,
         target=_resolve(config.target, base_dir),
         background=tuple(_resolve(spec, base_dir) for spec in config.background),
+        frontends=tuple(_resolve_checkpoint(name, base_dir) for name in config.frontends),
     )
 
 
@@ -100,14 +122,52 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
     return experiment_from_dict(read_yaml(path), path.resolve().parent, str(path))
 
 
-def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:
-    def absolute(value: str) -> str:
-        if not value:
-            return value
-        text = os.path.expandvars(os.path.expanduser(value))
-        if "$" in text:
-            raise ConfigError(f"corpus path {value!r}: environment variable not set")
-        expanded = Path(text)
-        return str(expanded if expanded.is_absolute() else (base_dir / expanded).resolve())
+def load_experiments(path: str | Path) -> list[tuple[str, ExperimentConfig]]:
+    """(label, config) per target; '' and the one config for a single-target file.
 
-    return replace(spec, root=absolute(spec.root), manifest=absolute(spec.manifest))
+    `targets: {LABEL: {settings}}` in place of `target` runs the same
+    background and front-ends once per entry, each entry's settings laid over
+    the file's (at least its `target`) and the name suffixed with the label.
+    Pre-trained front-ends are cached by background and settings, so they are
+    trained once and shared by every target.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    base_dir = path.resolve().parent
+    targets = data.pop("targets", None)
+    if targets is None:
+        return [("", experiment_from_dict(data, base_dir, str(path)))]
+    if "target" in data:
+        raise ConfigError(f"{path}: give target or targets, not both")
+    if not isinstance(targets, dict) or not targets:
+        raise ConfigError(f"{path}: targets must be a non-empty mapping of label -> settings")
+    configs = []
+    for label, overrides in targets.items():
+        label = str(label)
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
+            raise ConfigError(f"{path}: target label {label!r} must be letters, digits, '_', '.' or '-'")
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{path}: targets.{label} must be a mapping of settings")
+        merged = {**data, **overrides, "name": f"{overrides.get('name', data.get('name', 'experiment'))}-{label}"}
+        configs.append((label, experiment_from_dict(merged, base_dir, f"{path}: targets.{label}")))
+    return configs
+
+
+def _absolute(value: str, base_dir: Path) -> str:
+    if not value:
+        return value
+    text = os.path.expandvars(os.path.expanduser(value))
+    if "$" in text:
+        raise ConfigError(f"path {value!r}: environment variable not set")
+    expanded = Path(text)
+    return str(expanded if expanded.is_absolute() else (base_dir / expanded).resolve())
+
+
+def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:
+    return replace(spec, root=_absolute(spec.root, base_dir), manifest=_absolute(spec.manifest, base_dir))
+
+
+def _resolve_checkpoint(name: str, base_dir: Path) -> str:
+    if not name.startswith(CHECKPOINT_PREFIX):
+        return name
+    return CHECKPOINT_PREFIX + _absolute(name.removeprefix(CHECKPOINT_PREFIX).strip(), base_dir)

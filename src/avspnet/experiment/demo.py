@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ..corpora.manifest import write_manifest
 from ..corpora.synthetic import SyntheticConfig, make_synthetic_corpus
+from ..downstream.fit import transfer_preset
 from ..models.config import ModelConfig
 from ..training.pretrain_config import PretrainConfig
-from ..training.transfer import transfer_preset
 from .config import CorpusSpec, ExperimentConfig
 
 DEMO_CORPUS = SyntheticConfig(n_speakers=16, utterances_per_speaker=36)

@@ -10,17 +10,21 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from ..downstream.fit import fit_head
+from ..downstream.splits import FoldSplit
+from ..features.dataset import SegmentSet
+from ..frontends import CHECKPOINT_PREFIX, EmbedContext, build, is_recipe
 from ..models.avspnet import AVSpNet
 from ..training.device import Runtime
 from ..training.pretrain_config import phases
-from ..training.transfer import fit_head
 from .config import ExperimentConfig
-from .splits import FoldSplit
+
 
 def format_duration(seconds: float) -> str:
     seconds = int(round(seconds))
@@ -71,18 +75,47 @@ def _time_head_epoch(config: ExperimentConfig, n_segments: int, dim: int, n_clas
         torch.set_num_threads(threads)
 
 
+def head_of(segments: SegmentSet, n_utterances: int) -> SegmentSet:
+    """The segments of the first `n_utterances` utterances, as a SegmentSet of their own."""
+    rows = np.flatnonzero(segments.utt_index < n_utterances)
+    return SegmentSet(segments=segments.segments[rows], utt_index=segments.utt_index[rows],
+                      utterances=segments.utterances.iloc[:n_utterances], skips=segments.skips)
+
+
+def _time_fixed_frontends(config: ExperimentConfig, target, workers: int, cache_dir: Path | None) -> float:
+    """Embedding seconds of the front-ends that need no training, timed on two utterances and scaled."""
+    fixed = [name for name in config.frontends if not is_recipe(name) and not name.startswith(CHECKPOINT_PREFIX)]
+    n_utts = len(target.segments.utterances)
+    if not fixed or not n_utts:
+        return 0.0
+    sample = head_of(target.segments, min(2, n_utts))
+    context = EmbedContext(config.features, Path(cache_dir or "."), workers=1, progress=False)
+    total = 0.0
+    for name in fixed:
+        frontend = build(name, config.pretrain, lambda: None, context.cache_dir, False)
+        frontend.embed(head_of(sample, 1), context)  # loads a model, if any, outside the timing
+        start = time.perf_counter()
+        frontend.embed(sample, context)
+        total += (time.perf_counter() - start) * n_utts / len(sample.utterances)
+    return total
+
+
 def estimate_seconds(config: ExperimentConfig, background, target, splits: list[FoldSplit],
-                     workers: int) -> dict[str, float]:
+                     workers: int, cache_dir: Path | None = None) -> dict[str, float]:
     """Upper-bound seconds per stage: pretrain, embed, transfer grid."""
     step_s, embed_batch_s = _time_pretrain_step(config)
     settings = config.pretrain
-    per_epoch = math.ceil(len(background.segments) / settings.batch_size)
-    steps = per_epoch * settings.epochs
-    if settings.max_steps:
-        steps = min(steps, settings.max_steps)
-    pretrain_s = step_s * steps * sum(len(phases(name)) for name in config.frontends)
+    recipes = [name for name in config.frontends if is_recipe(name)]
+    steps = 0
+    if background is not None:
+        steps = math.ceil(len(background.segments) / settings.batch_size) * settings.epochs
+        if settings.max_steps:
+            steps = min(steps, settings.max_steps)
+    pretrain_s = step_s * steps * sum(len(phases(name)) for name in recipes)
     n_target = len(target.segments)
-    embed_s = embed_batch_s * math.ceil(n_target / settings.batch_size) * len(config.frontends)
+    encoders = [name for name in config.frontends if is_recipe(name) or name.startswith(CHECKPOINT_PREFIX)]
+    embed_s = embed_batch_s * math.ceil(n_target / settings.batch_size) * len(encoders)
+    embed_s += _time_fixed_frontends(config, target, workers, cache_dir)
     segments_per_utt = n_target / max(len(target.segments.utterances), 1)
     fit_sizes = [len(part.fit) * segments_per_utt for split in splits for part in split.fractions.values()]
     mean_fit = float(np.mean(fit_sizes)) if fit_sizes else 0.0

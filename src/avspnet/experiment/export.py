@@ -4,6 +4,9 @@ The grid's heads are fitted on fold subsets to measure; the exported model
 uses the front-end that scored best at the largest label fraction and a head
 fitted on all labelled target utterances (speaker-held-out validation for
 early stopping), which is what a user wants to run `avspnet predict` with.
+`predict` runs a spectrogram encoder, so the choice is among the AV-SpNET
+front-ends (recipes and checkpoints); where a baseline (eGeMAPS, Whisper,
+log-mel) scored higher, the entry says so.
 """
 
 from __future__ import annotations
@@ -15,24 +18,29 @@ import pandas as pd
 
 from .. import __version__
 from ..configio import to_dict
+from ..downstream.fit import fit_head
+from ..downstream.grid import job_seed, segment_rows
+from ..downstream.head import save_recognizer
 from ..evaluation.folds import validation_speakers
-from ..models.recognizer import save_recognizer
-from ..training.transfer import fit_head
+from ..frontends import EncoderFrontEnd, FrontEnd
 from .config import ExperimentConfig
 from .data import TargetData
-from .grid import job_seed, segment_rows
-from ..evaluation.tasks import TASK_CLASSES
 
 
-def export_models(config: ExperimentConfig, results: pd.DataFrame, encoders: dict, embeddings: dict[str, Path],
-                  target: TargetData, labels: dict[str, np.ndarray], out_dir: Path) -> dict[str, dict]:
+def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: dict[str, FrontEnd],
+                  embeddings: dict[str, Path], target: TargetData, labels: dict[str, np.ndarray],
+                  classes: dict[str, tuple[str, ...]], out_dir: Path) -> dict[str, dict]:
+    encoders = {name for name, frontend in frontends.items() if isinstance(frontend, EncoderFrontEnd)}
     full = results[results["fraction"] == results["fraction"].max()]
     mean_uar = full.groupby(["task", "frontend"])["uar"].mean()
+    if not encoders:
+        return {}
     speakers = target.segments.utterances["speaker"].to_numpy()
     utt_index = target.segments.utt_index
     exported = {}
     for task, utt_labels in labels.items():
-        frontend = mean_uar[task].idxmax()
+        best_overall = mean_uar[task].idxmax()
+        frontend = mean_uar[task][sorted(encoders)].idxmax()
         labelled = np.flatnonzero(utt_labels >= 0)
         held_out = validation_speakers(speakers[labelled], utt_labels[labelled],
                                        config.transfer.val_speaker_fraction, config.seed)
@@ -40,16 +48,19 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, encoders: dic
         fit_rows = segment_rows(utt_index, labelled[~held_out])
         val_rows = segment_rows(utt_index, labelled[held_out])
         segment_labels = utt_labels[utt_index]
-        n_classes = len(TASK_CLASSES[task])
+        n_classes = len(classes[task])
         fit = fit_head(np.asarray(vectors[fit_rows]), segment_labels[fit_rows], np.asarray(vectors[val_rows]),
                        segment_labels[val_rows], n_classes, config.transfer, job_seed(config.seed, task, -1, 1.0))
+        encoder = frontends[frontend]
         path = save_recognizer(
-            out_dir / f"{task}.pt", encoders[frontend], to_dict(config.pretrain.model), fit.head,
+            out_dir / f"{task}.pt", encoder.encoder, encoder.model_config, fit.head,
             {"in_dim": int(vectors.shape[1]), "n_classes": n_classes, "hidden": list(config.transfer.hidden),
              "dropout": config.transfer.dropout},
-            {"task": task, "class_names": list(TASK_CLASSES[task]), "frontend": frontend, "features": to_dict(config.features),
+            {"task": task, "class_names": list(classes[task]), "frontend": frontend, "features": to_dict(config.features),
              "experiment": config.name, "cv_uar_mean": float(mean_uar[task][frontend]),
              "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__},
         )
-        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend])}
+        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend]),
+                          "epochs": len(fit.history), "best_epoch": fit.best_epoch,
+                          "best_frontend": best_overall, "best_cv_uar_mean": float(mean_uar[task][best_overall])}
     return exported

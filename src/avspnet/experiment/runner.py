@@ -10,24 +10,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import yaml
 
-from ..configio import config_hash, to_dict
+from ..configio import to_dict
+from ..downstream.grid import GridJob, run_grid
+from ..downstream.splits import available_tasks, plan_splits
+from ..errors import CorpusError
+from ..evaluation.tasks import encode_task, task_classes
 from ..features.cache import default_cache_dir
+from ..frontends import EmbedContext, EncoderFrontEnd, build, cached_embeddings, check, is_recipe
 from ..log import get_logger
+from ..models.config import network_name
 from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
-from ..training.pretrain import pretrain
-from ..training.transfer import cached_embeddings
+from ..training.device import Runtime
 from .config import FOLDS, ExperimentConfig
-from .data import BackgroundData, load_background, load_target, unlabeled_target
+from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
 from .export import export_models
-from .grid import GridJob, run_grid
-from ..evaluation.tasks import TASK_CLASSES, encode_task
-from .splits import available_tasks, plan_splits
 
 log = get_logger("experiment")
 
@@ -47,25 +50,27 @@ class StageTimer:
         log.info("stage %s done in %s", name, format_duration(self.seconds[name]))
 
 
-def pretrain_frontends(config: ExperimentConfig, background: BackgroundData, cache_dir: Path,
-                       progress: bool) -> dict[str, object]:
-    """Encoder per front-end; a finished pre-training with the same config and data is reused."""
-    encoders = {}
-    for name in config.frontends:
-        settings = replace(config.pretrain, frontend=name, seed=config.seed)
-        key = config_hash({"pretrain": to_dict(settings), "background": background.key})
-        result = pretrain(
-            background.segments, background.speakers, background.proxy_arousal, background.proxy_valence,
-            settings, out_dir=cache_dir / "frontends" / f"{name}_{key}", progress=progress,
-            metadata={"background": background.manifest_hashes, "proxy_counts": background.proxy_counts},
-        )
-        encoders[name] = result.encoder
-    return encoders
+def pretrain_summary(history: list[dict]) -> dict:
+    """Per phase: epochs and steps run, and the losses and proxy-validation accuracy of the kept epoch
+    (the lowest validation loss, else training loss, as pre-training selects it), for run.json."""
+    summary = {}
+    for phase in dict.fromkeys(row["phase"] for row in history):
+        rows = [row for row in history if row["phase"] == phase]
+        kept = min(rows, key=lambda row: row.get("val_loss", row["train_loss"]))
+        summary[phase] = {"epochs": len(rows), "steps": rows[-1]["steps"], "kept_epoch": kept["epoch"],
+                          **{k: kept[k] for k in ("train_loss", "val_loss", "val_acc") if kept.get(k) is not None}}
+    return summary
 
 
 def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | None = None,
-                   progress: bool = True) -> Path:
-    """Run the whole protocol and write the report folder; returns the path of table3.md."""
+                   progress: bool = True, target_label: str = "") -> Path:
+    """Run the whole protocol and write the report folder; returns the path of table3.md.
+
+    `target_label` names the target in run.json (a multi-target config's label), default its corpus.
+    Pre-trained front-ends are cached by the background's content and the settings, not the target,
+    so the targets of a multi-target config share them.
+    """
+    check(config.frontends)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -76,25 +81,43 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
 
     with timer.stage("data"):
         target = load_target(config.target, config.features, cache_dir, config.seed, workers, progress)
-        background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
-                                     workers, progress) or unlabeled_target(target)
-    utterances = target.segments.utterances
-    tasks = available_tasks(utterances, config.tasks)
+        utterances = target.segments.utterances
+        tasks = available_tasks(utterances, config.tasks)
+        if not tasks:
+            raise CorpusError(f"target {config.target.name or config.target.manifest}: none of the tasks "
+                              f"{', '.join(config.tasks)} has all its classes in this corpus; nothing to run")
+        background = None
+        if any(is_recipe(name) for name in config.frontends):
+            background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
+                                         workers, progress) or unlabeled_target(target)
+    classes = {task: task_classes(task, utterances) for task in tasks}
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
                          config.transfer.val_speaker_fraction, config.seed, config.folds)
-    estimate = estimate_seconds(config, background, target, splits, workers)
-    print(f"estimate: about {format_duration(sum(estimate.values()))} on {workers} worker(s) "
-          f"({', '.join(f'{k} {format_duration(v)}' for k, v in estimate.items())})", flush=True)
+    estimate = estimate_seconds(config, background, target, splits, workers, cache_dir)
+    log.info("estimate: about %s on %d worker(s) (%s)", format_duration(sum(estimate.values())), workers,
+             ", ".join(f"{k} {format_duration(v)}" for k, v in estimate.items()))
 
     with timer.stage("pretrain"):
-        encoders = pretrain_frontends(config, background, cache_dir, progress)
+        pretrain_settings = replace(config.pretrain, seed=config.seed)
+        frontends = {name: build(name, pretrain_settings, lambda: background, cache_dir, progress)
+                     for name in config.frontends}
+        pretrained = {name: pretrain_summary(frontend.history) for name, frontend in frontends.items()
+                      if isinstance(frontend, EncoderFrontEnd) and frontend.history}
+    embedding_s: dict[str, dict] = {}
     with timer.stage("embed"):
-        embeddings = {name: cached_embeddings(encoder, target.segments.segments, target.key, cache_dir)
-                      for name, encoder in encoders.items()}
+        context = EmbedContext(config.features, cache_dir, workers, progress)
+        embeddings = {}
+        for name, frontend in frontends.items():
+            done = cached_embeddings(frontend, target.segments, target.key, context)
+            embeddings[name] = done.path
+            embedding_s[name] = {"seconds": done.seconds, "cached": done.cached, "dim": frontend.dim,
+                                 "per_utterance_s": round(done.seconds / max(len(utterances), 1), 4)}
+            log.info("embedded %s: %s%s", name, format_duration(done.seconds), " (cached)" if done.cached else "")
     with timer.stage("transfer grid"):
-        labels = {task: encode_task(utterances, task) for task in tasks}
+        labels = {task: encode_task(utterances, task, classes[task]) for task in tasks}
         jobs = [GridJob(frontend=name, embeddings=embeddings[name], split=split, utt_labels=labels[split.task],
-                        utt_index=target.segments.utt_index, config=config.transfer, seed=config.seed)
+                        utt_index=target.segments.utt_index, n_classes=len(classes[split.task]),
+                        config=config.transfer, seed=config.seed)
                 for name in config.frontends for split in splits]
         outcomes = run_grid(jobs, workers, progress)
     results = pd.DataFrame([row for outcome in outcomes for row in outcome.rows])
@@ -106,27 +129,49 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
     exported = {}
     if config.export_models:
         with timer.stage("export models"):
-            exported = export_models(config, results, encoders, embeddings, target, labels, out_dir / "models")
+            exported = export_models(config, results, frontends, embeddings, target, labels, classes,
+                                     out_dir / "models")
 
+    network = network_name(config.pretrain.model)
     with timer.stage("report"):
         notes = list(config.notes) + [
             f"Target: {config.target.name or config.target.manifest} ({len(utterances)} utterances, "
             f"{utterances['speaker'].nunique()} speakers, {len(target.segments)} segments).",
             "Background (labels hidden, proxy labels only): "
             + (", ".join(s.name or s.manifest for s in config.background) or "none") + ".",
+            "Front-ends: " + "; ".join(f"{name} ({frontend.dim}-d)" for name, frontend in frontends.items()) + ".",
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
             f"Folds: {FOLDS[config.folds]}; {len({s.fold for s in splits})} folds.",
         ]
-        table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name}", notes=notes,
-                                   frontends_order=config.frontends, tasks_order=tasks)
-        plot_uar_vs_fraction(results, out_dir / "uar_vs_fraction.png", config.frontends, tasks)
-        plot_confusions(confusions, {t: TASK_CLASSES[t] for t in tasks}, out_dir / "confusions.png")
+        table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name} (network: {network})", notes=notes,
+                                   frontends_order=config.frontends, tasks_order=tasks, classes=classes)
+        plot_uar_vs_fraction(results, out_dir / "uar_vs_fraction.png", config.frontends, tasks, classes=classes)
+        plot_confusions(confusions, classes, out_dir / "confusions.png")
     info = run_info(to_dict(config), seeds={"seed": config.seed},
                     data_hashes={"target": target.manifest_hash,
-                                 **{f"background/{k}": v for k, v in background.manifest_hashes.items()}},
+                                 **{f"background/{k}": v
+                                    for k, v in (background.manifest_hashes if background else {}).items()}},
                     timings=timer.seconds)
-    info.update({"estimate_s": estimate, "tasks": list(tasks), "exported_models": exported,
-                 "proxy_counts": background.proxy_counts})
+    runtime = Runtime.resolve(config.pretrain.device, config.pretrain.precision, config.pretrain.channels_last)
+    n_speakers = utterances["speaker"].nunique()
+    n_folds = len({split.fold for split in splits})
+    info.update({
+        "estimate_s": estimate, "tasks": list(tasks), "classes": {t: list(c) for t, c in classes.items()},
+        "embedding_s": embedding_s, "exported_models": exported,
+        "proxy_counts": background.proxy_counts if background else {}, "network": network,
+        "target_label": target_label or config.target.name or Path(config.target.manifest).stem,
+        "background": {"hours": round(background.hours, 4) if background else 0.0,
+                       "speakers": background.n_speakers if background else 0,
+                       "segments": len(background.segments) if background and config.background else 0},
+        "pretrain": pretrained,
+        "runtime": {"device": str(runtime.device), "precision": runtime.precision,
+                    "channels_last": runtime.channels_last, "torch_threads": torch.get_num_threads(),
+                    "grid_workers": workers, "grid_threads_per_worker": 1},
+        "folds": {"mode": config.folds, "requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
+                  "leave_one_speaker_out": n_speakers <= config.n_folds},
+        "head_epochs": {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()
+                        for (frontend, task, fraction), group in results.groupby(["frontend", "task", "fraction"])},
+    })
     write_run_json(info, out_dir / "run.json")
-    print("time per stage: " + ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
+    log.info("time per stage: %s", ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
     return table_md

@@ -73,6 +73,27 @@ def _extract_one(job: tuple[str, float | None, float | None, str, FeatureConfig]
     return out_path, None
 
 
+def whole_array(path: Path, shape: tuple[int | None, ...]) -> bool:
+    """True if a cached float32 array of `shape` (None: any length) is whole; a truncated or foreign
+    one is named, removed and so recomputed.
+
+    Memory-mapping reads only the header and checks the file holds every
+    byte it declares, so this costs no full read.
+    """
+    if not path.exists():
+        return False
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        whole = array.dtype == np.float32 and len(array.shape) == len(shape) and all(
+            want is None or have == want for have, want in zip(array.shape, shape))
+    except (ValueError, OSError, EOFError):
+        whole = False
+    if not whole:
+        get_logger("cache").warning("cached array unreadable (truncated?), recomputing: %s", path)
+        path.unlink(missing_ok=True)
+    return whole
+
+
 @dataclass
 class FeatureIndex:
     """Where each utterance's spectrogram lies in the cache (missing = skipped)."""
@@ -119,7 +140,7 @@ def extract_features(
             continue
         target = out_dir / f"{audio_key(audio_path, start_s, end_s)}.npy"
         paths[utt_id] = target
-        if not target.exists() and str(target) not in owners:
+        if str(target) not in owners and not whole_array(target, (config.n_bins, None)):
             jobs.append((audio_path, start_s, end_s, str(target), config))
         owners.setdefault(str(target), []).append(utt_id)
     reused = len(paths) - sum(len(owners[j[3]]) for j in jobs)

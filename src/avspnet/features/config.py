@@ -43,6 +43,16 @@ class FeatureConfig:
     def __post_init__(self) -> None:
         from ..errors import ConfigError
 
+        positive = {"sample_rate": self.sample_rate, "window_ms": self.window_ms, "hop_ms": self.hop_ms,
+                    "n_fft": self.n_fft, "max_freq_hz": self.max_freq_hz, "log_floor": self.log_floor}
+        for name, value in positive.items():
+            if not value > 0:
+                raise ConfigError(f"features.{name} must be > 0, got {value}")
+        if self.win_length < 1 or self.hop_length < 1:
+            raise ConfigError(f"features: window_ms {self.window_ms} and hop_ms {self.hop_ms} must each span "
+                              f"at least one sample at {self.sample_rate} Hz")
+        if self.silence_peak < 0:
+            raise ConfigError(f"features.silence_peak must be >= 0, got {self.silence_peak}")
         if self.short_policy not in SHORT_POLICIES:
             raise ConfigError(f"features.short_policy must be one of {SHORT_POLICIES}, got {self.short_policy!r}")
         if self.win_length > self.n_fft:
@@ -50,4 +60,4 @@ class FeatureConfig:
         if not 0 < self.n_bins <= self.n_fft // 2 + 1:
             raise ConfigError(f"max_freq_hz {self.max_freq_hz} gives {self.n_bins} bins; need 1..{self.n_fft // 2 + 1}")
         if self.segment_frames < 1 or self.segment_hop < 1:
-            raise ConfigError("segment_frames and segment_hop must be positive")
+            raise ConfigError("features.segment_frames and features.segment_hop must be positive")

@@ -1,4 +1,4 @@
-"""Network sizes; the defaults are the paper's (section 3.1.1), smaller widths serve tests and the demo."""
+"""Network sizes; the defaults are the paper's (section 3.1.1), smaller widths serve tests, the demo and CPU studies."""
 
 from __future__ import annotations
 
@@ -43,3 +43,24 @@ class ModelConfig:
     def flat_dim(self) -> int:
         c, h, w = self.feature_shape
         return c * h * w
+
+
+# Named sizes a config can ask for with `network: NAME`. `narrow` keeps the
+# paper's layout (two conv stages, same kernels, pooling and heads) with a
+# quarter of the conv channels and a quarter of the dense widths, so a CPU can
+# afford pre-training budgets of thousands of steps (benchmarks/bench_network.py).
+NETWORKS = {
+    "paper": ModelConfig(),
+    "narrow": ModelConfig(channels=8, embed_dim=256, latent_dim=64, head_dims=(128, 32)),
+}
+
+
+def network_preset(name: str) -> ModelConfig:
+    if name not in NETWORKS:
+        raise ConfigError(f"network must be one of {', '.join(NETWORKS)}, got {name!r}")
+    return NETWORKS[name]
+
+
+def network_name(model: ModelConfig) -> str:
+    """The preset a model config is (compared on every width), or 'custom'."""
+    return next((name for name, preset in NETWORKS.items() if preset == model), "custom")

@@ -38,6 +38,22 @@ def _measure_to_cache(job: tuple[str, float | None, float | None, str, AcousticC
     os.replace(tmp, out_path)
 
 
+def _cached_record(path: Path) -> dict | None:
+    """A cached measurement, or None when absent; a truncated or malformed one is named and removed."""
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict) or not isinstance(record.get("note"), str):
+            raise ValueError("not a measurement record")
+        record["values"] = {m: float(record["values"][m]) for m in MEASURES}
+        return record
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, OSError):
+        get_logger("proxy.acoustic").warning("cached acoustic measures unreadable (truncated?), recomputing: %s", path)
+        path.unlink(missing_ok=True)
+        return None
+
+
 def acoustic_values(
     manifest: pd.DataFrame,
     config: AcousticConfig = AcousticConfig(),
@@ -57,12 +73,12 @@ def acoustic_values(
             continue
         target = out_dir / f"{audio_key(audio_path, start_s, end_s)}.json"
         targets[utt_id] = target
-        if not target.exists():
-            jobs.setdefault(str(target), (audio_path, start_s, end_s, str(target), config))
+        if str(target) not in jobs and _cached_record(target) is None:
+            jobs[str(target)] = (audio_path, start_s, end_s, str(target), config)
     map_jobs(_measure_to_cache, list(jobs.values()), workers, progress, desc="acoustic")
     rows = []
     for utt_id, target in targets.items():
-        record = json.loads(target.read_text(encoding="utf-8")) if target else {
+        record = _cached_record(target) if target else {
             "values": dict.fromkeys(MEASURES, math.nan), "note": "audio file not found"}
         if all(math.isnan(record["values"][m]) for m in MEASURES):
             skips.skip(utt_id, record["note"])

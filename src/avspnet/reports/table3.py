@@ -7,13 +7,13 @@ without the code. The CSVs keep the unrounded numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..evaluation.tasks import TASK_CLASSES, chance_level
+from ..evaluation.tasks import TASK_CLASSES, TASKS, chance_level
 from .summary import check_results, ordered, summarise
 
 MISSING = "–"
@@ -36,7 +36,7 @@ def _layout(results: pd.DataFrame, frontends_order: Sequence[str] | None,
     """(summary in table order, front-ends in row order, tasks in column order)."""
     summary = summarise(results)
     frontends = ordered(summary["frontend"], frontends_order)
-    tasks = ordered(summary["task"], tasks_order or tuple(TASK_CLASSES))
+    tasks = ordered(summary["task"], tasks_order or TASKS)
     return _in_order(summary, frontends, tasks), frontends, tasks
 
 
@@ -85,14 +85,24 @@ def _fold_lines(results: pd.DataFrame, tasks: list[str]) -> list[str]:
     return lines
 
 
+def chance_text(tasks: Sequence[str], classes: Mapping[str, Sequence[str]] | None = None) -> str:
+    """"arousal 50.0%, emotion 12.5%, ...": 1 / classes, for the tasks whose classes are known."""
+    known = {**TASK_CLASSES, **(classes or {})}
+    return ", ".join(f"{task} {_percent(chance_level(task, len(known[task])))}%" for task in tasks if task in known)
+
+
 def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = (),
-                    frontends_order: Sequence[str] | None = None, tasks_order: Sequence[str] | None = None) -> str:
-    """The whole table3.md text: title, notes, chance levels, folds, then the table."""
+                    frontends_order: Sequence[str] | None = None, tasks_order: Sequence[str] | None = None,
+                    classes: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The whole table3.md text: title, notes, chance levels, folds, then the table.
+
+    `classes` gives the class names of corpus-dependent tasks (`emotion`) for their chance level.
+    """
     summary, frontends, tasks = _layout(results, frontends_order, tasks_order)
     columns = _columns(summary, tasks)
     display = table3(results, frontends_order, tasks_order)
     best = _best_cells(summary)
-    chance = ", ".join(f"{task} {_percent(chance_level(task))}%" for task in tasks if task in TASK_CLASSES)
+    chance = chance_text(tasks, classes)
     lines = [f"# {title}", ""]
     lines += [f"- {note}" for note in notes]
     lines.append("- UAR (unweighted average recall) on utterances, in %: mean ± std over folds (best per column in bold).")
@@ -111,13 +121,13 @@ def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = ()
 
 
 def write_table3(results: pd.DataFrame, out_dir: str | Path, title: str, notes: Sequence[str] = (),
-                 frontends_order: Sequence[str] | None = None,
-                 tasks_order: Sequence[str] | None = None) -> tuple[Path, Path]:
+                 frontends_order: Sequence[str] | None = None, tasks_order: Sequence[str] | None = None,
+                 classes: Mapping[str, Sequence[str]] | None = None) -> tuple[Path, Path]:
     """Write table3.md, table3.csv (long form) and per_fold.csv; return the first two paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     md_path, csv_path = out / "table3.md", out / "table3.csv"
-    md_path.write_text(table3_markdown(results, title, notes, frontends_order, tasks_order), encoding="utf-8")
+    md_path.write_text(table3_markdown(results, title, notes, frontends_order, tasks_order, classes), encoding="utf-8")
     summary, frontends, tasks = _layout(results, frontends_order, tasks_order)
     summary.to_csv(csv_path, index=False, float_format="%.6f")
     per_fold = _in_order(check_results(results), frontends, tasks, extra=["fold"])

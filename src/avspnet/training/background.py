@@ -1,21 +1,34 @@
-"""Background (pre-training) data from manifests and their proxy labels; gold labels are never read."""
+"""Background (pre-training) data: segments with proxy labels, the corpora's gold labels hidden first.
+
+The background stands in for unlabeled media, so whatever corpus is put
+there, its gold label columns are blanked before anything (the proxy
+labeller, the feature loader) sees the manifest: pre-training can only ever
+use proxy labels. `avspnet pretrain` and `avspnet experiment` both build
+their background here.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..corpora.manifest import manifest_hash, read_manifest
+from ..configio import config_hash
+from ..corpora.manifest import LABEL_COLUMNS, RAW_PREFIX, manifest_hash, read_manifest
+from ..errors import CorpusError
 from ..features.config import FeatureConfig
 from ..features.dataset import load_segments
 from ..log import get_logger
 from ..proxy.store import proxy_path, read_proxy
 
 log = get_logger("pretrain")
+
+# (corpus name, manifest with gold labels hidden) -> proxy-label table with utt_id, proxy_arousal, proxy_valence
+ProxyLabeller = Callable[[str, pd.DataFrame], pd.DataFrame]
 
 
 @dataclass
@@ -24,7 +37,29 @@ class Background:
     speakers: np.ndarray
     proxy_arousal: np.ndarray
     proxy_valence: np.ndarray
-    metadata: dict
+    manifest_hashes: dict[str, str]
+    proxy_counts: dict[str, dict[str, int]]
+    # Identifies the data: hidden manifests, proxy labels and feature config.
+    key: str
+    # Hours of audio in the manifests (before segmenting) and their speakers.
+    hours: float = 0.0
+    n_speakers: int = 0
+
+    @property
+    def metadata(self) -> dict:
+        """What a checkpoint records about its pre-training data."""
+        return {"background": self.manifest_hashes, "proxy_counts": self.proxy_counts, "data_hash": self.key,
+                "n_segments": len(self.segments)}
+
+
+def hide_gold_labels(manifest: pd.DataFrame) -> pd.DataFrame:
+    """The manifest as unlabeled media: no emotion, no gold arousal/valence, no raw label fields."""
+    hidden = manifest.drop(columns=[c for c in manifest.columns if c.startswith(RAW_PREFIX)]).copy()
+    hidden["emotion"] = ""
+    hidden["emotion4"] = ""
+    for column in set(LABEL_COLUMNS) - {"emotion4"}:
+        hidden[column] = pd.array([pd.NA] * len(hidden), dtype="Int64")
+    return hidden
 
 
 def segment_proxy_labels(segment_set, proxy: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -36,27 +71,42 @@ def segment_proxy_labels(segment_set, proxy: pd.DataFrame) -> tuple[np.ndarray, 
     return arousal, valence
 
 
+def build_background(corpora: list[tuple[str, pd.DataFrame]], proxy_labels: ProxyLabeller,
+                     features: FeatureConfig = FeatureConfig(), cache_dir: Path | None = None,
+                     workers: int | None = None, progress: bool = True) -> Background:
+    """Segments of every (name, manifest) with per-segment proxy labels (-1 = none).
+
+    Speakers are prefixed by the corpus' position so two corpora's
+    'speaker 1' stay apart in the validation split.
+    """
+    parts, hashes, counts, digests = [], {}, {}, []
+    seconds, n_speakers = 0.0, 0
+    for position, (name, manifest) in enumerate(corpora):
+        manifest = hide_gold_labels(manifest)
+        labels = proxy_labels(name, manifest)
+        segment_set = load_segments(manifest, features, cache_dir, workers, progress)
+        speakers = np.char.add(f"{position}:", segment_set.labels("speaker").astype(str))
+        parts.append((segment_set.segments, speakers, *segment_proxy_labels(segment_set, labels)))
+        hashes[name] = manifest_hash(manifest)
+        counts[name] = {f"{column}={value}": int(n) for column in ("proxy_arousal", "proxy_valence")
+                        for value, n in labels[column].value_counts(dropna=False).items()}
+        table = labels[["utt_id", "proxy_arousal", "proxy_valence"]].astype(str).to_csv(index=False)
+        digests.append(hashes[name] + hashlib.sha1(table.encode()).hexdigest())
+        seconds += float(manifest["duration_s"].sum())
+        n_speakers += manifest["speaker"].nunique()
+        log.info("background %s: %.2f h, %d speakers, %d segments, proxy labels %s", name,
+                 manifest["duration_s"].sum() / 3600, manifest["speaker"].nunique(), len(segment_set), counts[name])
+    if not parts:
+        raise CorpusError("no background corpus given")
+    segments, speakers, arousal, valence = (np.concatenate(column) for column in zip(*parts))
+    key = config_hash({"data": digests, "features": config_hash(features)})
+    return Background(segments, speakers, arousal, valence, hashes, counts, key, seconds / 3600, n_speakers)
+
+
 def load_background(manifests: list[Path], features: FeatureConfig = FeatureConfig(), cache_dir: Path | None = None,
                     workers: int | None = None, progress: bool = True) -> Background:
-    """Segments of every manifest with the proxy labels of `<stem>.proxy.csv` beside it.
-
-    Speakers are prefixed by the manifest's position so two corpora's
-    'speaker 1' stay apart in the validation split. Utterances without a
-    proxy row count as unlabelled (-1).
-    """
-    parts, digests, sources = [], [], []
-    for position, path in enumerate(map(Path, manifests)):
-        manifest, labels_path = read_manifest(path), proxy_path(path)
-        segment_set = load_segments(manifest.drop(columns=["arousal", "valence", "emotion4", "emotion"], errors="ignore"),
-                                    features, cache_dir, workers, progress)
-        labels = segment_proxy_labels(segment_set, read_proxy(labels_path))
-        unlabelled = int((labels[0] < 0).sum())
-        log.info("%s: %d segments, %d without a proxy arousal label", path, len(segment_set), unlabelled)
-        speakers = np.char.add(f"{position}:", segment_set.labels("speaker").astype(str))
-        parts.append((segment_set.segments, speakers, *labels))
-        digests.append(manifest_hash(manifest) + hashlib.sha1(labels_path.read_bytes()).hexdigest())
-        sources.append({"manifest": str(path), "proxy": str(labels_path)})
-    segments, speakers, arousal, valence = (np.concatenate(column) for column in zip(*parts))
-    data_hash = hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
-    return Background(segments, speakers, arousal, valence,
-                      {"sources": sources, "data_hash": data_hash, "n_segments": len(segments)})
+    """Background from manifest CSVs with the proxy labels of `<stem>.proxy.csv` beside each."""
+    paths = {str(path): Path(path) for path in manifests}
+    return build_background([(name, read_manifest(path)) for name, path in paths.items()],
+                            lambda name, _: read_proxy(proxy_path(paths[name])), features, cache_dir, workers,
+                            progress)

@@ -11,6 +11,7 @@ from ..configio import from_dict
 from ..errors import ConfigError
 from ..models.avspnet import Encoder
 from ..models.config import ModelConfig
+from ..models.safeload import not_ours, read_model_file
 
 RUN_STATE = "last.pt"
 FINAL = "pretrained.pt"
@@ -24,13 +25,8 @@ def save(payload: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def load(path: Path) -> dict:
-    if not Path(path).is_file():
-        raise ConfigError(f"checkpoint not found: {path}")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
-        raise ConfigError(f"{path}: not a readable avspnet checkpoint ({type(exc).__name__}: {exc})") from None
+def load(path: Path, required: tuple[str, ...] = ("config", "model_state")) -> dict:
+    return read_model_file(path, required)
 
 
 def encoder_state(model_state: dict) -> dict:
@@ -44,8 +40,9 @@ def load_encoder(checkpoint: Path) -> tuple[Encoder, dict]:
     caller's proxy source / data hash), `history` and `runtime`.
     """
     payload = load(Path(checkpoint))
-    if "model_state" not in payload or "config" not in payload:
-        raise ConfigError(f"{checkpoint}: not a pre-trained avspnet model")
-    encoder = Encoder(from_dict(ModelConfig, payload["config"]["model"], f"{checkpoint}: model"))
-    encoder.load_state_dict(encoder_state(payload["model_state"]))
+    try:
+        encoder = Encoder(from_dict(ModelConfig, payload["config"]["model"], f"{checkpoint}: model"))
+        encoder.load_state_dict(encoder_state(payload["model_state"]))
+    except (ConfigError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
+        raise not_ours(Path(checkpoint), type(exc).__name__) from None
     return encoder.eval(), {k: v for k, v in payload.items() if k != "model_state"}

@@ -19,15 +19,23 @@ PRECISIONS = ("auto", "fp32", "bf16")
 _BF16_CPU_FLAGS = {"avx512_bf16", "amx_bf16"}
 
 
-def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    if torch.backends.cpu.get_cpu_capability() == "AVX512_BF16":
-        return True
+SIMD_PREFIXES = ("sse", "ssse", "avx", "fma", "f16c", "amx")
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> list[str]:
+    """The CPU's SIMD flags (which kernels can run, e.g. AVX2 but no AVX-512); empty off Linux."""
     try:
         text = cpuinfo.read_text()
     except OSError:
-        return False
-    return any(flag in _BF16_CPU_FLAGS for line in text.splitlines() if line.startswith("flags")
-               for flag in line.split())
+        return []
+    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    return sorted({flag for flag in line.partition(":")[2].split() if flag.startswith(SIMD_PREFIXES)})
+
+
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    if torch.backends.cpu.get_cpu_capability() == "AVX512_BF16":
+        return True
+    return bool(_BF16_CPU_FLAGS & set(cpu_flags(cpuinfo)))
 
 
 def resolve_device(name: str = "auto") -> torch.device:

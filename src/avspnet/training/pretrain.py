@@ -224,7 +224,7 @@ def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet) -> Run
     path = out_dir / checkpoint.RUN_STATE if out_dir is not None else None
     if path is None or not path.is_file():
         return RunState(history=[])
-    saved = checkpoint.load(path)
+    saved = checkpoint.load(path, ("config", "model_state", "run"))
     if saved["config"] != to_dict(config):
         raise ConfigError(f"{path}: an interrupted run with a different config; use another --out or delete it")
     model.load_state_dict(saved["model_state"])
@@ -238,8 +238,8 @@ def _finished(out_dir: Path | None, config: PretrainConfig) -> PretrainResult | 
     path = out_dir / checkpoint.FINAL if out_dir is not None else None
     if path is None or not path.is_file():
         return None
-    saved = checkpoint.load(path)
-    if saved.get("config") != to_dict(config):
+    saved = checkpoint.load(path, ("config", "model_state", "history"))
+    if saved["config"] != to_dict(config):
         raise ConfigError(f"{path}: pre-trained with a different config; use another --out or delete it")
     model = AVSpNet(config.model)
     model.load_state_dict(saved["model_state"])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..configio import from_dict, to_dict
 from ..errors import ConfigError
-from ..models.config import ModelConfig
+from ..features.config import FeatureConfig
+from ..models.config import ModelConfig, network_preset
 from .device import DEVICES, PRECISIONS
 
 FRONTENDS = ("R", "W_a", "W_v", "AE", "W_AE_a", "W_AE_v", "AVSpNET_a", "AVSpNET_v")
@@ -65,8 +67,11 @@ class PretrainConfig:
         phases(self.frontend)
         if not 0 <= self.alpha <= 1:
             raise ConfigError(f"alpha must lie in [0, 1], got {self.alpha}")
+        if not self.lr > 0:
+            raise ConfigError(f"pretrain lr must be > 0, got {self.lr}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
-            raise ConfigError("epochs, batch_size and patience must be positive")
+            raise ConfigError(f"pretrain epochs, batch_size and patience must be >= 1, got {self.epochs}, "
+                              f"{self.batch_size}, {self.patience}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError(f"max_steps must be positive or null, got {self.max_steps}")
         if not 0 <= self.val_speaker_fraction < 1:
@@ -77,3 +82,24 @@ class PretrainConfig:
             raise ConfigError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
         if self.channels_last not in ("auto", True, False):
             raise ConfigError(f"channels_last must be auto, true or false, got {self.channels_last!r}")
+
+
+def pretrain_from_dict(data: dict, where: str = "pretrain") -> PretrainConfig:
+    """PretrainConfig from a mapping; `network: NAME` stands for the named preset's `model`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    data = dict(data)
+    network = data.pop("network", None)
+    if network is not None:
+        if "model" in data:
+            raise ConfigError(f"{where}: give network or model, not both")
+        data["model"] = to_dict(network_preset(str(network)))
+    return from_dict(PretrainConfig, data, where)
+
+
+def check_input_shape(features: FeatureConfig, model: ModelConfig, where: str = "config") -> None:
+    """The network's input must be the segments the features give, or pre-training fails after extraction."""
+    given, wanted = (features.n_bins, features.segment_frames), (model.n_bins, model.n_frames)
+    if given != wanted:
+        raise ConfigError(f"{where}: features give {given[0]} bins x {given[1]} frames per segment but the network "
+                          f"(pretrain.model n_bins, n_frames) expects {wanted[0]} x {wanted[1]}")

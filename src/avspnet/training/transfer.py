@@ -1,67 +1,19 @@
-"""Transfer: embed target segments with a frozen encoder once, then fit dense heads.
+"""Embedding target segments with a frozen spectrogram encoder.
 
 The encoder is frozen during transfer, so its output for a segment never
 changes: computing embeddings once per (encoder, corpus) and training every
 head of the grid on them gives the same heads as running the encoder inside
-each head's forward pass, at a fraction of the cost.
+each head's forward pass, at a fraction of the cost. The front-end registry
+(`avspnet.frontends`) calls this for every AV-SpNET front-end and caches the result.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
-
-from ..errors import ConfigError
-from ..models.recognizer import Head
-from ..evaluation.metrics import uar
-
-OPTIMIZERS = ("sgd", "adam")
-
-
-@dataclass(frozen=True)
-class TransferConfig:
-    """Head and optimiser; `transfer_preset` gives the paper's and the tuned settings."""
-
-    preset: str = "tuned"
-    hidden: tuple[int, ...] = (1024, 512, 128)
-    dropout: float = 0.5
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.0
-    weight_decay: float = 0.0
-    batch_size: int = 128
-    epochs: int = 20
-    # Epochs without a better validation UAR before stopping (0 = never stop early).
-    patience: int = 3
-    # Weight the loss by inverse class frequency so UAR, not accuracy, is optimised.
-    class_balanced: bool = True
-    val_speaker_fraction: float = 0.2
-
-    def __post_init__(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"transfer.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"transfer.dropout must be in [0, 1), got {self.dropout}")
-
-
-# paper: section 3.2 gives SGD at lr 1e-5, batch 32, unweighted loss.
-# tuned: Adam at 1e-3 with class-balanced loss and larger batches converges in
-# tens of epochs instead of thousands, which the 480-fit grid needs on a CPU.
-PRESETS = {
-    "paper": dict(optimizer="sgd", lr=1e-5, momentum=0.0, batch_size=32, class_balanced=False, epochs=100, patience=10),
-    "tuned": dict(optimizer="adam", lr=1e-3, batch_size=128, class_balanced=True, epochs=20, patience=3),
-}
-
-
-def transfer_preset(name: str, **overrides) -> TransferConfig:
-    if name not in PRESETS:
-        raise ConfigError(f"unknown transfer preset {name!r}; known: {', '.join(PRESETS)}")
-    return TransferConfig(preset=name, **{**PRESETS[name], **overrides})
 
 
 @torch.no_grad()
@@ -80,80 +32,3 @@ def module_digest(module: nn.Module) -> str:
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:16]
-
-
-def cached_embeddings(encoder: nn.Module, segments: np.ndarray, segments_key: str, cache_dir: Path) -> Path:
-    """Path of the embeddings of `segments` (identified by `segments_key`), computed on a miss."""
-    path = Path(cache_dir) / "embeddings" / f"{module_digest(encoder)}_{segments_key}.npy"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial.npy")
-        np.save(partial, embed(encoder, segments))
-        partial.replace(path)
-    return path
-
-
-@dataclass
-class FitResult:
-    head: Head
-    best_epoch: int
-    history: list[dict]
-
-
-def fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
-             n_classes: int, config: TransferConfig, seed: int) -> FitResult:
-    """Train a head on segment embeddings; keep the epoch with the best validation UAR."""
-    torch.manual_seed(seed)
-    generator = torch.Generator().manual_seed(seed)
-    head = Head(train_x.shape[1], n_classes, config.hidden, config.dropout)
-    head.set_normalisation(train_x)
-    optimizer = _optimizer(head, config)
-    counts = np.bincount(train_y, minlength=n_classes).astype(np.float64)
-    weights = None
-    if config.class_balanced:
-        weights = torch.as_tensor(np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0),
-                                  dtype=torch.float32)
-    loss_fn = nn.CrossEntropyLoss(weight=weights)
-    x = torch.from_numpy(np.ascontiguousarray(train_x, dtype=np.float32))
-    y = torch.from_numpy(train_y.astype(np.int64))
-    best = (-1.0, 0, _state(head))
-    history: list[dict] = []
-    for epoch in range(1, config.epochs + 1):
-        head.train()
-        order = torch.randperm(len(x), generator=generator)
-        total = 0.0
-        for start in range(0, len(x), config.batch_size):
-            batch = order[start:start + config.batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(head(x[batch]), y[batch])
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        val_uar = uar(val_y, predict_proba(head, val_x).argmax(axis=1), labels=np.arange(n_classes))
-        history.append({"epoch": epoch, "train_loss": total / len(x), "val_uar": val_uar})
-        if val_uar > best[0]:
-            best = (val_uar, epoch, _state(head))
-        elif config.patience and epoch - best[1] >= config.patience:
-            break
-    head.load_state_dict(best[2])
-    return FitResult(head=head.eval(), best_epoch=best[1], history=history)
-
-
-@torch.no_grad()
-def predict_proba(head: Head, embeddings: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-    head.eval()
-    blocks = [torch.softmax(head(torch.from_numpy(np.ascontiguousarray(embeddings[i:i + batch_size],
-                                                                        dtype=np.float32))), dim=1).numpy()
-              for i in range(0, len(embeddings), batch_size)]
-    return np.concatenate(blocks) if blocks else np.zeros((0, head.layers[-1].out_features), np.float32)
-
-
-def _optimizer(head: nn.Module, config: TransferConfig) -> torch.optim.Optimizer:
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(head.parameters(), lr=config.lr, momentum=config.momentum,
-                               weight_decay=config.weight_decay)
-    return torch.optim.Adam(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-
-
-def _state(module: nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}

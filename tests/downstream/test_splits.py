@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from avspnet.corpora.manifest import make_manifest
+from avspnet.downstream.splits import available_tasks, plan_splits
 from avspnet.errors import AvspnetError, ConfigError
-from avspnet.experiment.splits import available_tasks, plan_splits
 
 EMOTIONS = {"neutral": (0, None), "happy": (1, 1), "angry": (1, 0), "sad": (0, 0)}
 

@@ -18,10 +18,9 @@ from sklearn.metrics import confusion_matrix
 
 from ..evaluation.metrics import uar
 from ..parallel import map_jobs
-from ..evaluation.vote import majority_vote
-from ..training.transfer import TransferConfig, fit_head, predict_proba
-from ..evaluation.tasks import TASK_CLASSES
+from .fit import TransferConfig, fit_head, predict_proba
 from .splits import FoldSplit
+from .vote import majority_vote
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,7 @@ class GridJob:
     split: FoldSplit
     utt_labels: np.ndarray
     utt_index: np.ndarray
+    n_classes: int
     config: TransferConfig
     seed: int
 
@@ -70,7 +70,7 @@ def run_job(job: GridJob) -> JobResult:
     try:
         embeddings = np.load(job.embeddings, mmap_mode="r")
         split = job.split
-        n_classes = len(TASK_CLASSES[split.task])
+        n_classes = job.n_classes
         segment_labels = job.utt_labels[job.utt_index]
         test_truth = job.utt_labels[split.test]
         rows, confusion = [], np.zeros((n_classes, n_classes), np.int64)
@@ -86,6 +86,7 @@ def run_job(job: GridJob) -> JobResult:
                 "frontend": job.frontend, "task": split.task, "fraction": fraction, "fold": split.fold,
                 "uar": uar(test_truth, predicted, labels=np.arange(n_classes)), "n_test": len(split.test),
                 "n_train": len(parts.fit), "n_val": len(parts.val), "best_epoch": fit.best_epoch,
+                "epochs": len(fit.history),
             })
             if fraction == max(split.fractions):
                 confusion = confusion_matrix(test_truth, predicted, labels=np.arange(n_classes))

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..evaluation.folds import cv_folds, validation_speakers
 from ..evaluation.fractions import nested_fractions
-from ..evaluation.tasks import TASK_CLASSES, encode_task
+from ..evaluation.tasks import encode_task, task_classes
 from ..log import get_logger
 
 
@@ -25,7 +25,8 @@ def available_tasks(utterances: pd.DataFrame, tasks: tuple[str, ...]) -> tuple[s
     present = []
     for task in tasks:
         labels = encode_task(utterances, task)
-        if set(range(len(TASK_CLASSES[task]))) <= set(labels[labels >= 0].tolist()):
+        n_classes = len(task_classes(task, utterances))
+        if n_classes >= 2 and set(range(n_classes)) <= set(labels[labels >= 0].tolist()):
             present.append(task)
         else:
             get_logger("experiment").warning("task %s left out: the target corpus lacks some of its classes", task)

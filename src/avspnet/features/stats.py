@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..features.config import FeatureConfig
+from .config import FeatureConfig
 
 
 def segments_in(duration_s: float, config: FeatureConfig) -> int:

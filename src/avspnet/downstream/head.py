@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..errors import AvspnetError
+from ..models.safeload import not_ours, read_model_file
 
 
 class Head(nn.Module):
@@ -67,19 +68,21 @@ def save_recognizer(path: Path, encoder: nn.Module, encoder_config: dict, head: 
 
 def load_recognizer(path: Path) -> tuple[RecognitionModel, dict]:
     from ..configio import from_dict
-    from .avspnet import Encoder
-    from .config import ModelConfig
+    from ..features.config import FeatureConfig
+    from ..models.avspnet import Encoder
+    from ..models.config import ModelConfig
 
     path = Path(path)
-    if not path.is_file():
-        raise AvspnetError(f"model file not found: {path}")
+    saved = read_model_file(path, ("encoder_state", "encoder_config", "head_state", "head_config", "metadata"))
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=False)
         encoder = Encoder(from_dict(ModelConfig, saved["encoder_config"], "encoder_config"))
         encoder.load_state_dict(saved["encoder_state"])
         head = Head(**saved["head_config"])
         head.load_state_dict(saved["head_state"])
-    except (KeyError, RuntimeError, EOFError, OSError) as exc:
-        raise AvspnetError(f"{path}: not an avspnet recognition model ({exc})") from None
-    model = RecognitionModel(encoder, head).eval()
-    return model, saved["metadata"]
+        metadata = saved["metadata"]
+        from_dict(FeatureConfig, metadata["features"], "features")
+        if len(metadata["class_names"]) != head.layers[-1].out_features or not isinstance(metadata["task"], str):
+            raise ValueError("class names do not match the head")
+    except (AvspnetError, KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+        raise not_ours(path, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    return RecognitionModel(encoder, head).eval(), metadata

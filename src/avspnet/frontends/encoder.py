@@ -1,0 +1,73 @@
+"""AV-SpNET front-ends: the eight pre-training recipes of the paper's Table 2, and saved encoders.
+
+Both are a frozen spectrogram encoder; they differ in where it comes from:
+a recipe is pre-trained on the experiment's background corpora (cached by
+config and data hash), `checkpoint:PATH` loads one that `avspnet pretrain`
+wrote (weights only, never code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from torch import nn
+
+from ..configio import config_hash, to_dict
+from ..errors import ConfigError
+from ..features.dataset import SegmentSet
+from ..training import checkpoint
+from ..training.background import Background
+from ..training.pretrain import pretrain
+from ..training.pretrain_config import PretrainConfig
+from ..training.transfer import embed, module_digest
+from .base import EmbedContext, FrontEnd
+
+CHECKPOINT_PREFIX = "checkpoint:"
+
+
+class EncoderFrontEnd(FrontEnd):
+    """A frozen AV-SpNET encoder; it carries its own input normalisation, so it takes raw log spectrograms."""
+
+    def __init__(self, name: str, encoder: nn.Module, model_config: dict, history: list[dict] | None = None):
+        self.name = name
+        # Per-epoch pre-training record (empty for a loaded checkpoint), summarised in run.json.
+        self.history = history or []
+        self.encoder = encoder.eval()
+        self.model_config = model_config
+        self.dim = int(model_config["embed_dim"])
+
+    def content_hash(self) -> str:
+        return module_digest(self.encoder)
+
+    def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
+        return embed(self.encoder, segments.segments)
+
+
+def pretrained_frontend(name: str, settings: PretrainConfig, background: Background, cache_dir: Path,
+                        progress: bool) -> EncoderFrontEnd:
+    """Recipe `name` pre-trained on `background` (proxy labels only); a finished run is reused."""
+    settings = replace(settings, frontend=name)
+    key = config_hash({"pretrain": to_dict(settings), "background": background.key})
+    result = pretrain(
+        background.segments, background.speakers, background.proxy_arousal, background.proxy_valence,
+        settings, out_dir=Path(cache_dir) / "frontends" / f"{name}_{key}", progress=progress,
+        metadata=background.metadata,
+    )
+    return EncoderFrontEnd(name, result.encoder, to_dict(settings.model), result.history)
+
+
+def checkpoint_path(name: str) -> Path:
+    """The file behind `checkpoint:PATH`; a folder means the `pretrained.pt` that `avspnet pretrain --out` wrote."""
+    text = name.removeprefix(CHECKPOINT_PREFIX).strip()
+    if not text:
+        raise ConfigError("front-end 'checkpoint:' needs a path: checkpoint:PATH (a file from `avspnet pretrain`)")
+    path = Path(text)
+    return path / checkpoint.FINAL if path.is_dir() else path
+
+
+def checkpoint_frontend(name: str) -> EncoderFrontEnd:
+    """A saved encoder; a missing or foreign file is a one-line ModelFileError (checkpoint.load_encoder)."""
+    encoder, saved = checkpoint.load_encoder(checkpoint_path(name))
+    return EncoderFrontEnd(name, encoder, saved["config"]["model"])

@@ -1,0 +1,35 @@
+"""Model files come from others, so they are data: read with `weights_only=True`, never unpickled as code.
+
+What avspnet saves is plain tensors and config dicts, which the restricted
+unpickler accepts; anything else (a crafted pickle, random bytes, a
+truncated file, another tool's checkpoint) is refused with one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ..errors import ModelFileError
+
+
+def not_ours(path: Path, reason: str) -> ModelFileError:
+    return ModelFileError(f"not an avspnet model: {path} ({reason})")
+
+
+def read_model_file(path: str | Path, required: tuple[str, ...]) -> dict:
+    """The saved dict, which must hold the `required` keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}")
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - whatever the unpickler trips on, the file is not ours
+        raise not_ours(path, f"unreadable or unsafe content: {type(exc).__name__}") from None
+    if not isinstance(saved, dict):
+        raise not_ours(path, f"holds a {type(saved).__name__}, not a dict")
+    missing = [key for key in required if key not in saved]
+    if missing:
+        raise not_ours(path, f"lacks {', '.join(missing)}")
+    return saved
