@@ -1,8 +1,9 @@
 """On-disk feature cache: each file's spectrogram computed once, reused until it or the config changes.
 
-Key: <cache>/features/<feature-config hash>/<sha1 of the audio bytes>.npy,
-so a changed file or a changed config misses the cache, and an unchanged
-file is shared between manifests. Extraction runs over processes.
+Key: <cache>/features/<feature-config hash>/<sha1 of the audio bytes>.npy
+(`<sha1>@<start>-<end>.npy` for a window of a long file), so a changed file
+or a changed config misses the cache, and an unchanged file is shared
+between manifests. Extraction runs over processes.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..audio import manifest_windows
 from ..configio import config_hash
 from ..errors import AudioError, ConfigError
 from ..log import SkipLog, get_logger
@@ -35,15 +38,33 @@ def file_digest(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=4096)
+def _stat_digest(path: str, size: int, mtime_ns: int) -> str:
+    return file_digest(path)
+
+
+def audio_key(path: str | Path, start_s: float | None = None, end_s: float | None = None) -> str:
+    """Cache key of an utterance: the file's content hash, and its window if it is one.
+
+    The hash is remembered per (path, size, mtime), so the hundreds of
+    windows of one long file hash it once.
+    """
+    stat = os.stat(path)
+    digest = _stat_digest(str(path), stat.st_size, stat.st_mtime_ns)
+    if start_s is None and end_s is None:
+        return digest
+    return f"{digest}@{start_s or 0.0:.6f}-{'end' if end_s is None else f'{end_s:.6f}'}"
+
+
 def feature_dir(cache_dir: Path, config: FeatureConfig) -> Path:
     return Path(cache_dir) / "features" / config_hash(config)
 
 
-def _extract_one(job: tuple[str, str, FeatureConfig]) -> tuple[str, str | None]:
-    """Compute and store one file's spectrogram; returns (output path, skip reason or None)."""
-    audio_path, out_path, config = job
+def _extract_one(job: tuple[str, float | None, float | None, str, FeatureConfig]) -> tuple[str, str | None]:
+    """Compute and store one utterance's spectrogram; returns (output path, skip reason or None)."""
+    audio_path, start_s, end_s, out_path, config = job
     try:
-        spectrogram = file_spectrogram(audio_path, config)
+        spectrogram = file_spectrogram(audio_path, config, start_s, end_s)
     except AudioError as exc:
         return out_path, str(exc)
     tmp = f"{out_path}.{os.getpid()}.tmp.npy"
@@ -111,18 +132,18 @@ def extract_features(
     out_dir.mkdir(parents=True, exist_ok=True)
     skips = SkipLog("features")
     paths: dict[str, Path] = {}
-    jobs: list[tuple[str, str, FeatureConfig]] = []
+    jobs: list[tuple[str, float | None, float | None, str, FeatureConfig]] = []
     owners: dict[str, list[str]] = {}
-    for utt_id, audio_path in zip(manifest["utt_id"], manifest["path"]):
+    for utt_id, audio_path, start_s, end_s in manifest_windows(manifest):
         if not Path(audio_path).is_file():
             skips.skip(audio_path, "audio file not found")
             continue
-        target = out_dir / f"{file_digest(audio_path)}.npy"
+        target = out_dir / f"{audio_key(audio_path, start_s, end_s)}.npy"
         paths[utt_id] = target
         if str(target) not in owners and not whole_array(target, (config.n_bins, None)):
-            jobs.append((audio_path, str(target), config))
+            jobs.append((audio_path, start_s, end_s, str(target), config))
         owners.setdefault(str(target), []).append(utt_id)
-    reused = len(paths) - sum(len(owners[j[1]]) for j in jobs)
+    reused = len(paths) - sum(len(owners[j[3]]) for j in jobs)
     results = map_jobs(_extract_one, jobs, workers, progress, desc="features")
     for out_path, reason in results:
         if reason is not None:

@@ -20,8 +20,8 @@ import pyloudnorm
 from parselmouth.praat import call
 from scipy.signal import find_peaks
 
+from ..audio import load_audio
 from ..errors import AudioError
-from ..features.audio import load_audio
 from .config import LUFS_TARGET, AcousticConfig
 
 MEASURES = ("median_pitch_hz", "median_intensity_db", "hf500", "speaking_rate", "jitter", "voiced_fraction")
@@ -103,10 +103,11 @@ def _jitter(sound: parselmouth.Sound, pitch: parselmouth.Pitch) -> float:
     return float(value) if value is not None and math.isfinite(value) else math.nan
 
 
-def measure_file(path: str, config: AcousticConfig) -> tuple[dict[str, float], str]:
-    """Measures of one audio file; an unreadable file gives NaNs and the reason."""
+def measure_file(path: str, config: AcousticConfig, start_s: float | None = None,
+                 end_s: float | None = None) -> tuple[dict[str, float], str]:
+    """Measures of one audio file or its window; an unreadable file gives NaNs and the reason."""
     try:
-        samples = load_audio(path, config.sample_rate)
+        samples = load_audio(path, config.sample_rate, start_s, end_s)
     except AudioError as exc:
         return dict.fromkeys(MEASURES, math.nan), str(exc)
     return measure_samples(samples, config)

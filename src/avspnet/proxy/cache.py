@@ -1,8 +1,8 @@
 """On-disk cache of acoustic measures: each file measured once per acoustic config.
 
-Key: <cache>/proxy/<acoustic-config hash>/<sha1 of the audio bytes>.json,
-the same scheme as the feature cache, so renamed or shared files are
-measured once and a changed file or config misses. Files are measured in
+Key: <cache>/proxy/<acoustic-config hash>/<sha1 of the audio bytes>.json
+(plus the window for a window of a long file), the same scheme as the
+feature cache, so renamed or shared files are measured once and a changed file or config misses. Files are measured in
 parallel over processes: Praat's pitch tracker is the slow part.
 """
 
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..audio import manifest_windows
 from ..configio import config_hash
-from ..features.cache import default_cache_dir, file_digest
+from ..features.cache import audio_key, default_cache_dir
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
 from .acoustic import MEASURES, measure_file
@@ -29,9 +30,9 @@ def acoustic_dir(cache_dir: Path, config: AcousticConfig) -> Path:
     return Path(cache_dir) / "proxy" / config_hash(config)
 
 
-def _measure_to_cache(job: tuple[str, str, AcousticConfig]) -> None:
-    audio_path, out_path, config = job
-    values, note = measure_file(audio_path, config)
+def _measure_to_cache(job: tuple[str, float | None, float | None, str, AcousticConfig]) -> None:
+    audio_path, start_s, end_s, out_path, config = job
+    values, note = measure_file(audio_path, config, start_s, end_s)
     tmp = f"{out_path}.{os.getpid()}.tmp"
     Path(tmp).write_text(json.dumps({"values": values, "note": note}), encoding="utf-8")
     os.replace(tmp, out_path)
@@ -65,15 +66,15 @@ def acoustic_values(
     out_dir.mkdir(parents=True, exist_ok=True)
     skips = SkipLog("proxy.acoustic")
     targets: dict[str, Path | None] = {}
-    jobs: dict[str, tuple[str, str, AcousticConfig]] = {}
-    for utt_id, audio_path in zip(manifest["utt_id"], manifest["path"]):
+    jobs: dict[str, tuple[str, float | None, float | None, str, AcousticConfig]] = {}
+    for utt_id, audio_path, start_s, end_s in manifest_windows(manifest):
         if not Path(audio_path).is_file():
             targets[utt_id] = None
             continue
-        target = out_dir / f"{file_digest(audio_path)}.json"
+        target = out_dir / f"{audio_key(audio_path, start_s, end_s)}.json"
         targets[utt_id] = target
         if str(target) not in jobs and _cached_record(target) is None:
-            jobs[str(target)] = (audio_path, str(target), config)
+            jobs[str(target)] = (audio_path, start_s, end_s, str(target), config)
     map_jobs(_measure_to_cache, list(jobs.values()), workers, progress, desc="acoustic")
     rows = []
     for utt_id, target in targets.items():
