@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
+import soxr
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -39,3 +41,73 @@ def shared_data() -> Path:
 @pytest.fixture
 def cache_dir(tmp_path) -> Path:
     return tmp_path / "cache"
+
+
+# Test media written with PyAV: any codec, rate and channel count, optionally beside a video track.
+LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
+# name -> (codec, rate, container format or None, with a video track); FFmpeg's own Vorbis
+# encoder is experimental (and the wheel has no libvorbis), so libsndfile writes OGG Vorbis.
+FORMATS = {
+    "wav": ("pcm_s16le", 44100, None, False),
+    "flac": ("flac", 48000, None, False),
+    "mp3": ("libmp3lame", 44100, None, False),
+    "ogg": ("vorbis", 44100, "sndfile", False),
+    "opus": ("libopus", 48000, "ogg", False),
+    "m4a": ("aac", 44100, None, False),
+    "mp4": ("aac", 48000, None, True),
+    "mkv": ("libopus", 48000, None, True),
+    "webm": ("libopus", 48000, None, True),
+}
+
+
+def encode(samples: np.ndarray, sample_rate: int, path: Path, name: str, channels: int = 1) -> Path:
+    """`samples` (mono float at `sample_rate`) re-encoded as format `name` (FORMATS), resampled to its rate."""
+    codec, rate, container, video = FORMATS[name]
+    data = np.stack([soxr.resample(samples.astype(np.float32), sample_rate, rate)] * channels)
+    if container == "sndfile":
+        sf.write(str(path), data.T, rate, format="OGG", subtype="VORBIS")
+        return path
+    with av.open(str(path), "w", format=container) as out:
+        picture = _video_stream(out, path) if video else None
+        stream = out.add_stream(codec, rate=rate)
+        stream.layout = LAYOUTS[channels]
+        planar = stream.codec_context.codec.audio_formats[0].is_planar
+        step = stream.codec_context.frame_size or 1024
+        for start in range(0, data.shape[1], step):
+            chunk = np.ascontiguousarray(data[:, start:start + step])
+            frame = av.AudioFrame.from_ndarray(chunk if planar else chunk.T.reshape(1, -1),
+                                               format="fltp" if planar else "flt", layout=LAYOUTS[channels])
+            frame.sample_rate, frame.pts = rate, start
+            out.mux(stream.encode(frame))
+        if picture is not None:
+            for index in range(int(data.shape[1] / rate * 10)):
+                image = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+                image.pts = index
+                out.mux(picture.encode(image))
+            out.mux(picture.encode())
+        out.mux(stream.encode())
+    return path
+
+
+def video_only(path: Path, seconds: float = 1.0) -> Path:
+    """A video file without an audio track."""
+    with av.open(str(path), "w") as out:
+        picture = _video_stream(out, path)
+        for index in range(int(seconds * 10)):
+            image = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            image.pts = index
+            out.mux(picture.encode(image))
+        out.mux(picture.encode())
+    return path
+
+
+@pytest.fixture
+def media():
+    """(encode, video_only): writers of real media files for decoding and ingest tests."""
+    return encode, video_only
+
+
+def _video_stream(out, path: Path):
+    stream = out.add_stream("libvpx" if path.suffix == ".webm" else "mpeg4", rate=10)
+    stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+    return stream

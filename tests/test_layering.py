@@ -5,8 +5,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "avspnet"
 # Shared helpers first, then the pipeline order; a package may import only itself and earlier ones.
-ORDER = ["errors", "log", "configio", "parallel", "content", "corpora", "features", "proxy", "models", "training",
-         "frontends", "evaluation", "downstream", "reports", "experiment", "commands", "cli", "__main__"]
+ORDER = ["errors", "log", "configio", "parallel", "audio", "content", "corpora", "features", "proxy", "ingest",
+         "models", "training", "frontends", "evaluation", "downstream", "reports", "experiment", "commands", "cli",
+         "__main__"]
 
 
 def _layer(parts: tuple[str, ...]) -> str:

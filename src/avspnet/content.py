@@ -12,16 +12,18 @@ unreadable entry is named in the log and recomputed.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .audio import manifest_windows
 from .log import get_logger
 
 log = get_logger("cache")
@@ -48,6 +50,7 @@ class DigestIndex:
         self._known: dict[tuple[str, int, int], str] | None = None
 
     def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=60)
         connection.execute("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER, "
                            "mtime_ns INTEGER, sha1 TEXT)")
@@ -93,28 +96,37 @@ class DigestIndex:
         return out
 
 
-def window_of(start_s, end_s) -> tuple[float | None, float | None]:
-    """A manifest row's (start_s, end_s) with empty / NaN as None."""
-    def clean(value):
-        return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
-    return clean(start_s), clean(end_s)
+def digest_index(cache_dir: Path | None = None) -> DigestIndex:
+    """One index per cache folder and process, so its table is read once."""
+    return _index_at(Path(cache_dir or default_cache_dir()).resolve())
 
 
-def audio_key(digest: str, start_s=None, end_s=None) -> str:
-    """The cache name of one row's audio: the file's sha1, plus its window when the row is part of a file."""
-    start, end = window_of(start_s, end_s)
-    if start is None and end is None:
+@lru_cache(maxsize=8)
+def _index_at(cache_dir: Path) -> DigestIndex:
+    return DigestIndex(cache_dir)
+
+
+def window_key(digest: str, start_s: float | None = None, end_s: float | None = None) -> str:
+    """The cache name of an utterance: the file's sha1, and its window if it is one."""
+    if start_s is None and end_s is None:
         return digest
-    return f"{digest}_{start or 0:.3f}-{'end' if end is None else f'{end:.3f}'}"
+    return f"{digest}@{start_s or 0.0:.6f}-{'end' if end_s is None else f'{end_s:.6f}'}"
+
+
+def audio_key(path: str | Path, start_s: float | None = None, end_s: float | None = None,
+              cache_dir: Path | None = None) -> str:
+    """Cache key of one file or window (an OSError if the file cannot be read)."""
+    digest = digest_index(cache_dir).digests([path])[str(path)]
+    if digest is None:
+        raise FileNotFoundError(errno.ENOENT, "audio file not found or unreadable", str(path))
+    return window_key(digest, start_s, end_s)
 
 
 def manifest_audio_keys(manifest, cache_dir: Path | None = None) -> list[str | None]:
     """Per manifest row, the content key of its audio (None where the file is missing or unreadable)."""
-    digests = DigestIndex(cache_dir).digests(manifest["path"])
-    starts = manifest["start_s"] if "start_s" in manifest else [None] * len(manifest)
-    ends = manifest["end_s"] if "end_s" in manifest else [None] * len(manifest)
-    return [None if digests[str(p)] is None else audio_key(digests[str(p)], s, e)
-            for p, s, e in zip(manifest["path"], starts, ends)]
+    digests = digest_index(cache_dir).digests(manifest["path"])
+    return [None if digests[str(path)] is None else window_key(digests[str(path)], start, end)
+            for _, path, start, end in manifest_windows(manifest)]
 
 
 def content_hash(payload) -> str:

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from avspnet.content import DigestIndex, manifest_audio_keys
+from avspnet.content import DigestIndex, _index_at, manifest_audio_keys
 from avspnet.corpora.manifest import make_manifest, manifest_hash
 from avspnet.features.cache import extract_features
 from avspnet.features.dataset import load_segments
@@ -64,6 +64,7 @@ def test_warm_run_skips_hashing_and_an_edited_file_misses(tmp_path, voice, cache
     before = manifest_hash(manifest, cache_dir)
     extract_features(manifest, cache_dir=cache_dir, workers=1, progress=False)
     hashed = []
+    _index_at.cache_clear()  # a new process: only the on-disk index remembers
     monkeypatch.setattr("avspnet.content.file_digest", lambda path: hashed.append(path) or "x")
     assert manifest_hash(manifest, cache_dir) == before and hashed == []
     monkeypatch.undo()

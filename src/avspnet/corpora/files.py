@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import soundfile as sf
 
-from ..errors import CorpusError
+from ..audio import audio_info
+from ..errors import AudioError, CorpusError
 from ..log import SkipLog, get_logger
 from .labels import label_fields
 from .manifest import make_manifest
@@ -60,16 +60,16 @@ def find_audio(root: Path, pattern: str = "**/*", skips: SkipLog | None = None) 
 
 
 def audio_duration(path: Path, skips: SkipLog) -> float | None:
-    """Duration in seconds from the file header, or None (logged) if unusable."""
+    """Duration in seconds from the file header (any format the reader takes), or None (logged) if unusable."""
     try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        skips.skip(str(path), f"unreadable audio ({exc.__class__.__name__})")
+        info = audio_info(path)
+    except AudioError:
+        skips.skip(str(path), "unreadable audio")
         return None
-    if info.frames == 0:
+    if info.duration_s <= 0:
         skips.skip(str(path), "zero-length audio")
         return None
-    return info.frames / info.samplerate
+    return info.duration_s
 
 
 def read_text(path: Path, corpus: str) -> str:

@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from math import gcd
 from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
@@ -29,8 +28,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 import soundfile as sf
-from scipy.signal import resample_poly
 
+from ..audio import load_audio
 from ..configio import config_hash, to_dict
 from ..errors import AudioError, AvspnetError, ConfigError, CorpusError
 from ..log import SkipLog, get_logger
@@ -220,9 +219,7 @@ def synthesize(utt: Utterance, binary: str, sample_rate: int) -> np.ndarray:
         if result.returncode != 0 or not wav.is_file():
             reason = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
             raise AudioError(f"{ESPEAK} failed for {utt.utt_id} ({utt.voice}): {reason}")
-        samples, rate = sf.read(str(wav), dtype="float64")
-    common = gcd(int(rate), sample_rate)
-    return resample_poly(samples, sample_rate // common, int(rate) // common)
+        return load_audio(wav, sample_rate).astype(np.float64)
 
 
 def render(job: tuple[Utterance, str, SyntheticConfig, str]) -> tuple[float, bool]:

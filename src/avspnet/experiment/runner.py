@@ -102,7 +102,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         frontends = {name: build(name, pretrain_settings, lambda: background, cache_dir, progress)
                      for name in config.frontends}
         pretrained = {name: pretrain_summary(frontend.history) for name, frontend in frontends.items()
-                      if isinstance(frontend, EncoderFrontEnd) and frontend.history}
+                      if isinstance(frontend, EncoderFrontEnd) and is_recipe(name)}
     embedding_s: dict[str, dict] = {}
     with timer.stage("embed"):
         context = EmbedContext(config.features, cache_dir, workers, progress)

@@ -1,10 +1,10 @@
 """On-disk feature cache: each file's spectrogram computed once, reused until it or the config changes.
 
 Key: <cache>/features/<feature-config hash>/<audio key>.npy, the audio key
-being the sha1 of the audio bytes (plus the row's window, if any; see
-avspnet.content), so a changed file or a changed config misses the cache,
-and an unchanged file is shared between manifests. A truncated entry is
-logged and recomputed. Extraction runs over processes.
+being the sha1 of the audio bytes (`<sha1>@<start>-<end>` for a window of a
+long file; see avspnet.content), so a changed file or a changed config
+misses the cache, and an unchanged file is shared between manifests. A
+truncated entry is logged and recomputed. Extraction runs over processes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..audio import manifest_windows
 from ..configio import config_hash
-from ..content import default_cache_dir, manifest_audio_keys, save_npy, whole_array, window_of
+from ..content import default_cache_dir, manifest_audio_keys, save_npy, whole_array
 from ..errors import AudioError, ConfigError
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
@@ -27,9 +28,9 @@ def feature_dir(cache_dir: Path, config: FeatureConfig) -> Path:
     return Path(cache_dir) / "features" / config_hash(config)
 
 
-def _extract_one(job: tuple[str, str, FeatureConfig, float | None, float | None]) -> tuple[str, str | None]:
-    """Compute and store one row's spectrogram; returns (output path, skip reason or None)."""
-    audio_path, out_path, config, start_s, end_s = job
+def _extract_one(job: tuple[str, float | None, float | None, str, FeatureConfig]) -> tuple[str, str | None]:
+    """Compute and store one utterance's spectrogram; returns (output path, skip reason or None)."""
+    audio_path, start_s, end_s, out_path, config = job
     try:
         spectrogram = file_spectrogram(audio_path, config, start_s, end_s)
     except AudioError as exc:
@@ -78,21 +79,19 @@ def extract_features(
     out_dir.mkdir(parents=True, exist_ok=True)
     skips = SkipLog("features")
     paths: dict[str, Path] = {}
-    jobs: list[tuple[str, str, FeatureConfig, float | None, float | None]] = []
+    jobs: list[tuple[str, float | None, float | None, str, FeatureConfig]] = []
     owners: dict[str, list[str]] = {}
     keys = manifest_audio_keys(manifest, cache_dir)
-    starts = manifest["start_s"] if "start_s" in manifest else [None] * len(manifest)
-    ends = manifest["end_s"] if "end_s" in manifest else [None] * len(manifest)
-    for utt_id, audio_path, key, start_s, end_s in zip(manifest["utt_id"], manifest["path"], keys, starts, ends):
+    for (utt_id, audio_path, start_s, end_s), key in zip(manifest_windows(manifest), keys):
         if key is None:
             skips.skip(audio_path, "audio file not found or unreadable")
             continue
         target = out_dir / f"{key}.npy"
         paths[utt_id] = target
         if str(target) not in owners and not whole_array(target, (config.n_bins, None)):
-            jobs.append((audio_path, str(target), config, *window_of(start_s, end_s)))
+            jobs.append((audio_path, start_s, end_s, str(target), config))
         owners.setdefault(str(target), []).append(utt_id)
-    reused = len(paths) - sum(len(owners[j[1]]) for j in jobs)
+    reused = len(paths) - sum(len(owners[j[3]]) for j in jobs)
     results = map_jobs(_extract_one, jobs, workers, progress, desc="features")
     for out_path, reason in results:
         if reason is not None:

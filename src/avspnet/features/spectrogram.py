@@ -14,8 +14,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import get_window
 
+from ..audio import load_audio
 from ..errors import AudioError
-from .audio import load_audio
 from .config import FeatureConfig
 
 
@@ -44,7 +44,10 @@ def log_spectrogram(samples: np.ndarray, config: FeatureConfig = FeatureConfig()
 
 def file_spectrogram(path: str | Path, config: FeatureConfig = FeatureConfig(), start_s: float | None = None,
                      end_s: float | None = None) -> np.ndarray:
-    """An audio file's (or window's) log spectrogram; silent or too-short audio is an AudioError, not floor values."""
+    """Log spectrogram of a file or of its window [start_s, end_s).
+
+    Silent or too-short audio is an AudioError, not a row of floor values.
+    """
     samples = load_audio(path, config.sample_rate, start_s, end_s)
     if float(np.max(np.abs(samples))) < config.silence_peak:
         raise AudioError(f"silent audio: {path}")

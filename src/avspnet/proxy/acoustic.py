@@ -20,8 +20,8 @@ import pyloudnorm
 from parselmouth.praat import call
 from scipy.signal import find_peaks
 
+from ..audio import load_audio
 from ..errors import AudioError
-from ..features.audio import load_audio
 from .config import LUFS_TARGET, AcousticConfig
 
 MEASURES = ("median_pitch_hz", "median_intensity_db", "hf500", "speaking_rate", "jitter", "voiced_fraction")
@@ -105,7 +105,7 @@ def _jitter(sound: parselmouth.Sound, pitch: parselmouth.Pitch) -> float:
 
 def measure_file(path: str, config: AcousticConfig, start_s: float | None = None,
                  end_s: float | None = None) -> tuple[dict[str, float], str]:
-    """Measures of one audio file (or its [start_s, end_s) window); an unreadable file gives NaNs and the reason."""
+    """Measures of one audio file or its window; an unreadable file gives NaNs and the reason."""
     try:
         samples = load_audio(path, config.sample_rate, start_s, end_s)
     except AudioError as exc:

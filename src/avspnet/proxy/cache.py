@@ -1,10 +1,11 @@
 """On-disk cache of acoustic measures: each file measured once per acoustic config.
 
 Key: <cache>/proxy/<acoustic-config hash>/<audio key>.json (the sha1 of the
-audio bytes plus the row's window), the same scheme as the feature cache,
-so renamed or shared files are measured once and a changed file or config
-misses; an unreadable entry is logged and measured again. Files are
-measured in parallel over processes: Praat's pitch tracker is the slow part.
+audio bytes, plus the window for a window of a long file), the same scheme
+as the feature cache, so renamed or shared files are measured once and a
+changed file or config misses; an unreadable entry is logged and measured
+again. Files are measured in parallel over processes: Praat's pitch tracker
+is the slow part.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..audio import manifest_windows
 from ..configio import config_hash
-from ..content import default_cache_dir, manifest_audio_keys, window_of
+from ..content import default_cache_dir, manifest_audio_keys
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
 from .acoustic import MEASURES, measure_file
@@ -30,8 +32,8 @@ def acoustic_dir(cache_dir: Path, config: AcousticConfig) -> Path:
     return Path(cache_dir) / "proxy" / config_hash(config)
 
 
-def _measure_to_cache(job: tuple[str, str, AcousticConfig, float | None, float | None]) -> None:
-    audio_path, out_path, config, start_s, end_s = job
+def _measure_to_cache(job: tuple[str, float | None, float | None, str, AcousticConfig]) -> None:
+    audio_path, start_s, end_s, out_path, config = job
     values, note = measure_file(audio_path, config, start_s, end_s)
     tmp = f"{out_path}.{os.getpid()}.tmp"
     Path(tmp).write_text(json.dumps({"values": values, "note": note}), encoding="utf-8")
@@ -66,12 +68,10 @@ def acoustic_values(
     out_dir.mkdir(parents=True, exist_ok=True)
     skips = SkipLog("proxy.acoustic")
     targets: dict[str, Path | None] = {}
-    jobs: dict[str, tuple[str, str, AcousticConfig, float | None, float | None]] = {}
+    jobs: dict[str, tuple[str, float | None, float | None, str, AcousticConfig]] = {}
     records: dict[str, dict] = {}
-    starts = manifest["start_s"] if "start_s" in manifest else [None] * len(manifest)
-    ends = manifest["end_s"] if "end_s" in manifest else [None] * len(manifest)
     keys = manifest_audio_keys(manifest, cache_dir)
-    for utt_id, audio_path, key, start_s, end_s in zip(manifest["utt_id"], manifest["path"], keys, starts, ends):
+    for (utt_id, audio_path, start_s, end_s), key in zip(manifest_windows(manifest), keys):
         if key is None:
             targets[utt_id] = None
             continue
@@ -80,7 +80,7 @@ def acoustic_values(
         if str(target) not in records and str(target) not in jobs:
             record = _cached_record(target)
             if record is None:
-                jobs[str(target)] = (audio_path, str(target), config, *window_of(start_s, end_s))
+                jobs[str(target)] = (audio_path, start_s, end_s, str(target), config)
             else:
                 records[str(target)] = record
     map_jobs(_measure_to_cache, list(jobs.values()), workers, progress, desc="acoustic")

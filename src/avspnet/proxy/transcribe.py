@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from ..audio import load_audio, manifest_windows
 from ..content import default_cache_dir
 from ..errors import AudioError, AvspnetError
-from ..features.audio import load_audio
 from ..log import SkipLog, get_logger
 from .tokens import language_key
 
@@ -106,9 +106,11 @@ def transcribe_manifest(manifest: pd.DataFrame, model, overwrite: bool = False, 
     skips = SkipLog("proxy.transcribe")
     todo = frame.index[(frame["transcript"].str.strip() == "") | overwrite]
     done = 0
-    for row in tqdm(todo, desc="transcribe", unit="file", disable=not progress):
+    windows = manifest_windows(frame.loc[todo])
+    for row, (_, path, start_s, end_s) in tqdm(zip(todo, windows), total=len(todo), desc="transcribe", unit="file",
+                                              disable=not progress):
         try:
-            samples = load_audio(frame.at[row, "path"], sample_rate)
+            samples = load_audio(path, sample_rate, start_s, end_s)
         except AudioError as exc:
             skips.skip(frame.at[row, "utt_id"], str(exc))
             continue
