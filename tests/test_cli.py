@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from avspnet.cli import main
 from avspnet.corpora.manifest import read_manifest
 
@@ -26,3 +28,20 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     assert err.count("\n") == 0 and "corpus directory not found" in err
     assert main(["features", str(tmp_path / "nope.csv")]) == 2
     assert "manifest not found" in capsys.readouterr().err
+
+
+def test_top_level_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for name in ("features", "pretrain", "experiment", "scaling-report"):
+        assert name in out
+
+
+def test_a_command_builds_only_its_own_parser():
+    from avspnet.cli import build_parser
+
+    choices = build_parser("features")._subparsers._group_actions[0].choices
+    assert list(choices) == ["features"]
+    assert "proxy-report" in build_parser("no-such-command")._subparsers._group_actions[0].choices

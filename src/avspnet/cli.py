@@ -16,12 +16,19 @@ from .errors import AvspnetError
 from .log import setup_logging
 
 
-def command_modules() -> list:
+def command_modules(only: str | None = None) -> list:
+    """Every command module, or only the one for command `only` (module name = NAME with '_' for '-').
+
+    Importing all of them costs seconds (torch, scipy, ASR), which a quick
+    command such as a warm `avspnet features` should not pay.
+    """
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    if only is not None and only.replace("-", "_") in names:
+        names = [only.replace("-", "_")]
     return [importlib.import_module(f"{commands.__name__}.{name}") for name in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="avspnet",
         description="AV-SpNET: arousal-valence speech front-end from unlabeled media speech, "
@@ -30,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"avspnet {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in command_modules():
+    for module in command_modules(only):
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
         module.add_arguments(command)
         command.set_defaults(run=module.run)
@@ -38,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(next((word for word in argv if not word.startswith("-")), None))
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()

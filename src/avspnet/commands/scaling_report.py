@@ -12,7 +12,7 @@ from pathlib import Path
 from ..reports.gain import N_BOOTSTRAP, write_scaling_report
 
 NAME = "scaling-report"
-HELP = "gain over R per front-end vs hours of background speech, with 95 % intervals (see configs/scaling/)"
+HELP = "gain over R per front-end vs hours of background speech, with 95 %% intervals (see configs/scaling/)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
