@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
-from bench_features import DEFAULT_ROOT  # the script's own folder is on sys.path
 
 from avspnet.ingest import IngestConfig, ingest_media
+from bench_features import DEFAULT_ROOT  # the script's own folder is on sys.path
 
 RATE = 16000
 TOLERANCE_S = 0.3

@@ -6,13 +6,7 @@ import pytest
 from avspnet.errors import ConfigError
 from avspnet.ingest.config import IngestConfig
 from avspnet.ingest.speakers import cluster
-from avspnet.ingest.utterances import (
-    Utterance,
-    join_close,
-    split_long,
-    split_words,
-    vad_utterances,
-)
+from avspnet.ingest.utterances import Utterance, join_close, split_long, split_words, vad_utterances
 from avspnet.ingest.vad import CHUNK, SAMPLE_RATE, speech_regions
 
 STEP = CHUNK / SAMPLE_RATE
