@@ -4,7 +4,8 @@
 UTF-8 (GB18030 also accepted) with a header row and one row per utterance:
 
   column      required  meaning
-  audio       yes       .wav/.flac path, absolute or relative to the CSV's folder
+  audio       yes       audio or video file (any format the reader takes: WAV, FLAC, MP3,
+                        M4A, OGG/Opus, MP4/MKV/WebM), absolute or relative to the CSV's folder
   transcript  yes       the words spoken; may be empty
   speaker     yes       speaker id, used as given; must not be empty
   episode     yes       episode/recording id -> `group` (empty: the speaker is the group)
