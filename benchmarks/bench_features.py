@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import stft
 
+from avspnet.audio import load_audio
 from avspnet.corpora import load_corpus
-from avspnet.features.audio import load_audio
 from avspnet.features.cache import extract_features
 from avspnet.features.config import FeatureConfig
 from avspnet.features.spectrogram import log_spectrogram

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from avspnet.audio import load_audio
 from avspnet.corpora.manifest import make_manifest
 from avspnet.errors import AudioError, ConfigError, CorpusError
-from avspnet.features.audio import load_audio
 from avspnet.features.cache import extract_features, manifest_shard
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import load_segments

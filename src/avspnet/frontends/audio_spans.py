@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..features.audio import load_audio
+from ..audio import load_audio
 from ..features.dataset import SegmentSet
 from ..features.segments import segment_sample_spans
 from ..parallel import map_jobs

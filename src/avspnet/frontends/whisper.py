@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ..audio import load_audio
 from ..configio import config_hash
-from ..features.audio import load_audio
 from ..features.dataset import SegmentSet
 from ..proxy.transcribe import INSTALL_HINT, PARTS, model_dir
 from .audio_spans import utterance_jobs
