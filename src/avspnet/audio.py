@@ -153,7 +153,7 @@ def _mix_and_resample(source: _Source, sample_rate: int, path: Path) -> tuple[np
         log.debug("%s: %d channels down-mixed to mono", path, source.channels)
     resampler = None
     if source.rate != sample_rate:
-        log.info("%s: resampled %d Hz -> %d Hz", path, source.rate, sample_rate)
+        log.debug("%s: resampled %d Hz -> %d Hz", path, source.rate, sample_rate)
         resampler = soxr.ResampleStream(source.rate, sample_rate, 1, dtype="float32", quality=SOXR_QUALITY)
     pieces = []
     for block in source.blocks:

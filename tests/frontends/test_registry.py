@@ -14,7 +14,7 @@ from avspnet.downstream.fit import transfer_preset
 from avspnet.downstream.grid import GridJob, run_job
 from avspnet.downstream.head import Head
 from avspnet.downstream.splits import FoldSplit, FractionSplit
-from avspnet.errors import ConfigError, ModelFileError
+from avspnet.errors import AvspnetError, ConfigError, ModelFileError
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet, load_segments
 from avspnet.features.segments import cut_segments, segment_sample_spans
@@ -28,6 +28,7 @@ from avspnet.frontends import (
     cached_embeddings,
     check,
     entry,
+    open_embeddings,
     whisper,
 )
 from avspnet.frontends.logmel import mel_filterbank
@@ -109,6 +110,47 @@ def test_checkpoint_and_recipe_entries(corpus, tmp_path):
     assert recipe.content_hash() == again.content_hash()
     first = cached_embeddings(recipe, segments, "t", context.__class__(context.features, tmp_path, 1, False))
     assert np.load(first.path).shape == (len(segments), TINY.embed_dim) and not first.cached
+
+
+class _Blocks(EncoderFrontEnd):
+    """A front-end streaming rows in blocks of 2; `drop` loses the last row, `nan` poisons one."""
+
+    def __init__(self, fault: str = ""):
+        self.name, self.dim, self.fault = "blocks", 3, fault
+        self.blocks_given = 0
+
+    def content_hash(self) -> str:
+        return f"blocks{self.fault}"
+
+    def embed(self, segments, context):
+        raise AssertionError("a streaming front-end must not be asked for all rows at once")
+
+    def embed_blocks(self, segments, context):
+        rows = np.arange(len(segments) * 3, dtype=np.float32).reshape(-1, 3)
+        if self.fault == "drop":
+            rows = rows[:-1]
+        if self.fault == "nan":
+            rows[-1, 0] = np.nan
+        for start in range(0, len(rows), 2):
+            self.blocks_given += 1
+            yield rows[start:start + 2]
+
+
+def test_embeddings_stream_into_the_lazy_store(corpus, tmp_path):
+    segments, context = corpus
+    context = EmbedContext(context.features, tmp_path, 1, False)
+    frontend = _Blocks()
+    done = cached_embeddings(frontend, segments, "t", context)
+    assert frontend.blocks_given == -(-len(segments) // 2) and not done.cached
+    store = open_embeddings(done.path)
+    expected = np.arange(len(segments) * 3, dtype=np.float32).reshape(-1, 3)
+    np.testing.assert_array_equal(store[[2, 0]], expected[[2, 0]])
+    np.testing.assert_array_equal(np.load(done.path), expected)
+    assert cached_embeddings(frontend, segments, "t", context).cached
+    for fault, message in (("drop", "gave .* vectors for"), ("nan", "non-finite")):
+        with pytest.raises(AvspnetError, match=message):
+            cached_embeddings(_Blocks(fault), segments, "t", context)
+        assert sorted(p.name for p in (tmp_path / "embeddings").iterdir()) == [done.path.name]
 
 
 def test_bad_names_and_files_are_one_line_errors(tmp_path):

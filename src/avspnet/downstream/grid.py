@@ -17,6 +17,7 @@ import torch
 from sklearn.metrics import confusion_matrix
 
 from ..evaluation.metrics import uar
+from ..features.store import SegmentStore
 from ..parallel import map_jobs
 from .fit import TransferConfig, fit_head, predict_proba
 from .splits import FoldSplit
@@ -68,7 +69,7 @@ def run_job(job: GridJob) -> JobResult:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        embeddings = np.load(job.embeddings, mmap_mode="r")
+        embeddings = SegmentStore.open(job.embeddings)
         split = job.split
         n_classes = job.n_classes
         segment_labels = job.utt_labels[job.utt_index]

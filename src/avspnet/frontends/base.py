@@ -3,15 +3,18 @@
 In the spirit of s3prl's upstreams: whatever a front-end is (a pre-trained
 AV-SpNET encoder, openSMILE functionals, a frozen Whisper encoder, log-mel
 statistics), the downstream side sees only an (n_segments, dim) float32
-array whose rows line up with the SegmentSet's segments. Vectors are cached
+array whose rows line up with the SegmentSet's segments. Vectors are streamed
+block by block into the same lazy store as the segments (`features.store`),
 under the front-end's content hash and the target's key, so an unchanged
-front-end on an unchanged corpus is embedded once.
+front-end on an unchanged corpus is embedded once and the downstream side
+reads only the rows a fold needs.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from ..content import whole_array
 from ..errors import AvspnetError
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
+from ..features.store import SegmentStore, write_store
 
 
 class FrontEndUnavailable(AvspnetError):
@@ -51,6 +55,10 @@ class FrontEnd(ABC):
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
         """(len(segments), dim) float32, row i for segment i."""
 
+    def embed_blocks(self, segments: SegmentSet, context: EmbedContext) -> Iterator[np.ndarray]:
+        """The same rows in consecutive blocks; front-ends that can stream override this to bound memory."""
+        yield self.embed(segments, context)
+
 
 @dataclass(frozen=True)
 class Embedded:
@@ -61,20 +69,30 @@ class Embedded:
 
 def cached_embeddings(frontend: FrontEnd, segments: SegmentSet, segments_key: str,
                       context: EmbedContext) -> Embedded:
-    """Path of `frontend`'s vectors of `segments` (identified by `segments_key`), computed on a miss."""
+    """Store of `frontend`'s vectors of `segments` (identified by `segments_key`), computed on a miss."""
     path = Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}_{segments_key}.npy"
     if whole_array(path, (len(segments), frontend.dim)):
         return Embedded(path, 0.0, True)
     start = time.perf_counter()
-    vectors = np.asarray(frontend.embed(segments, context), dtype=np.float32)
-    if vectors.shape != (len(segments), frontend.dim):
-        raise AvspnetError(f"front-end {frontend.name} gave vectors of shape {vectors.shape}, "
-                           f"expected ({len(segments)}, {frontend.dim})")
-    if not np.isfinite(vectors).all():
-        raise AvspnetError(f"front-end {frontend.name} gave non-finite values")
-    seconds = time.perf_counter() - start
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.npy")
-    np.save(partial, vectors)
-    partial.replace(path)
-    return Embedded(path, round(seconds, 2), False)
+    write_store(path, _checked_blocks(frontend, segments, context), len(segments), (frontend.dim,))
+    return Embedded(path, round(time.perf_counter() - start, 2), False)
+
+
+def open_embeddings(path: Path) -> SegmentStore:
+    """The vectors `cached_embeddings` stored, read lazily row by row."""
+    return SegmentStore.open(path)
+
+
+def _checked_blocks(frontend: FrontEnd, segments: SegmentSet, context: EmbedContext) -> Iterator[np.ndarray]:
+    rows = 0
+    for block in frontend.embed_blocks(segments, context):
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim != 2 or block.shape[1] != frontend.dim:
+            raise AvspnetError(f"front-end {frontend.name} gave vectors of shape {block.shape}, "
+                               f"expected (n, {frontend.dim})")
+        if not np.isfinite(block).all():
+            raise AvspnetError(f"front-end {frontend.name} gave non-finite values")
+        rows += len(block)
+        yield block
+    if rows != len(segments):
+        raise AvspnetError(f"front-end {frontend.name} gave {rows} vectors for {len(segments)} segments")

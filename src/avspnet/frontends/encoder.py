@@ -8,6 +8,7 @@ wrote (weights only, never code).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from ..training.background import Background
 from ..training.device import Runtime
 from ..training.pretrain import pretrain
 from ..training.pretrain_config import PretrainConfig
-from ..training.transfer import embed, module_digest
+from ..training.transfer import embed, embedding_blocks, module_digest
 from .base import EmbedContext, FrontEnd
 
 CHECKPOINT_PREFIX = "checkpoint:"
@@ -46,6 +47,9 @@ class EncoderFrontEnd(FrontEnd):
 
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
         return embed(self.encoder, segments.segments)
+
+    def embed_blocks(self, segments: SegmentSet, context: EmbedContext) -> Iterator[np.ndarray]:
+        return embedding_blocks(self.encoder, segments.segments)
 
 
 def pretrained_frontend(name: str, settings: PretrainConfig, background: Background, cache_dir: Path,
