@@ -112,8 +112,11 @@ def test_editing_one_target_file_recomputes_exactly_what_depends_on_it(tiny_conf
     assert all(after[name] == mtime for name, mtime in before.items()), "a cached result was rewritten"
     added = Counter(Path(name).parts[0] for name in set(after) - set(before))
     assert added == {"features": 1, "segments": 1, "embeddings": len(config.frontends)}
-    runs = [json.loads((tmp_path / run / "run.json").read_text())["data_hashes"] for run in ("a", "b")]
+    infos = [json.loads((tmp_path / run / "run.json").read_text()) for run in ("a", "b")]
+    runs = [info["data_hashes"] for info in infos]
     assert runs[0]["target"] != runs[1]["target"] and runs[0]["background/background"] == runs[1]["background/background"]
+    # the background is unchanged, so its pre-training is cached and the second estimate says it costs nothing
+    assert infos[0]["estimate_s"]["pretrain"] > 0 and infos[1]["estimate_s"]["pretrain"] == 0
 
 
 def test_baseline_frontends_and_emotion_task_in_one_table(tiny_config, tmp_path):

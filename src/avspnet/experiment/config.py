@@ -97,6 +97,10 @@ class ExperimentConfig:
             raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
         check_input_shape(self.features, self.pretrain.model)
 
+    def seeded_pretrain(self) -> PretrainConfig:
+        """The pre-training settings a run uses: the experiment's seed wins, so one seed drives the whole run."""
+        return replace(self.pretrain, seed=self.seed)
+
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
     """Build the config, expanding the transfer preset and resolving corpus paths."""

@@ -2,7 +2,8 @@
 
 It times two pre-training steps of the configured network and one epoch of
 a head on data of the grid's size, then scales by the planned step and epoch
-counts (upper bounds: early stopping usually ends sooner).
+counts (upper bounds: early stopping usually ends sooner). Front-ends whose
+pre-training is already cached cost nothing, so a resumed run says so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from torch import nn
 from ..downstream.fit import fit_head
 from ..downstream.splits import FoldSplit
 from ..features.dataset import SegmentSet
-from ..frontends import CHECKPOINT_PREFIX, EmbedContext, build, is_recipe
+from ..frontends import CHECKPOINT_PREFIX, EmbedContext, build, is_pretrained, is_recipe
 from ..models.avspnet import AVSpNet
 from ..training.device import Runtime
 from ..training.pretrain_config import phases
@@ -104,8 +105,10 @@ def estimate_seconds(config: ExperimentConfig, background, target, splits: list[
                      workers: int, cache_dir: Path | None = None) -> dict[str, float]:
     """Upper-bound seconds per stage: pretrain, embed, transfer grid."""
     step_s, embed_batch_s = _time_pretrain_step(config)
-    settings = config.pretrain
-    recipes = [name for name in config.frontends if is_recipe(name)]
+    settings = config.seeded_pretrain()
+    recipes = [name for name in config.frontends if is_recipe(name)
+               and not (background is not None and cache_dir is not None
+                        and is_pretrained(name, settings, background, cache_dir))]
     steps = 0
     if background is not None:
         steps = math.ceil(len(background.segments) / settings.batch_size) * settings.epochs

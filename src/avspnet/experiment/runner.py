@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +97,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
              ", ".join(f"{k} {format_duration(v)}" for k, v in estimate.items()))
 
     with timer.stage("pretrain"):
-        pretrain_settings = replace(config.pretrain, seed=config.seed)
+        pretrain_settings = config.seeded_pretrain()
         frontends = {name: build(name, pretrain_settings, lambda: background, cache_dir, progress)
                      for name in config.frontends}
         pretrained = {name: pretrain_summary(frontend.history) for name, frontend in frontends.items()

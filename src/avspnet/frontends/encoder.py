@@ -56,13 +56,23 @@ def pretrained_frontend(name: str, settings: PretrainConfig, background: Backgro
                         progress: bool) -> EncoderFrontEnd:
     """Recipe `name` pre-trained on `background` (proxy labels only); a finished run is reused."""
     settings = replace(settings, frontend=name)
-    key = config_hash({"pretrain": to_dict(settings), "background": background.key})
     result = pretrain(
         background.segments, background.speakers, background.proxy_arousal, background.proxy_valence,
-        settings, out_dir=Path(cache_dir) / "frontends" / f"{name}_{key}", progress=progress,
+        settings, out_dir=pretrain_dir(name, settings, background, cache_dir), progress=progress,
         metadata=background.metadata,
     )
     return EncoderFrontEnd(name, result.encoder, to_dict(settings.model), result.history)
+
+
+def pretrain_dir(name: str, settings: PretrainConfig, background: Background, cache_dir: Path) -> Path:
+    """Where recipe `name` on `background` is (or will be) cached: keyed by settings and background content."""
+    settings = replace(settings, frontend=name)
+    return Path(cache_dir) / "frontends" / f"{name}_{config_hash({'pretrain': to_dict(settings), 'background': background.key})}"
+
+
+def is_pretrained(name: str, settings: PretrainConfig, background: Background, cache_dir: Path) -> bool:
+    """True when a finished pre-training of recipe `name` is cached, so a run spends no time on it."""
+    return (pretrain_dir(name, settings, background, cache_dir) / checkpoint.FINAL).is_file()
 
 
 def checkpoint_path(name: str) -> Path:
