@@ -9,6 +9,7 @@ import pytest
 from avspnet.errors import ConfigError
 from avspnet.experiment.config import load_experiments
 from avspnet.experiment.data import hours_subset
+from avspnet.frontends import needs_background
 from avspnet.models.config import NETWORKS, network_name
 from avspnet.training.pretrain_config import pretrain_from_dict
 
@@ -93,4 +94,6 @@ def test_shipped_scaling_configs(monkeypatch, tmp_path):
     assert len(budgets) == 1, "one pre-training budget on every rung"
     hours = sorted(v[1][0].max_hours for v in narrow.values() if v[1])
     assert hours == [0.0, 1.0, 4.0]  # 0 = all available hours
-    assert [v[2] for k, v in narrow.items() if not v[1]] == [("R",)]  # rung 0: R only
+    # rung 0: R and the registry's baselines, none of which needs background speech
+    assert [v[2] for k, v in narrow.items() if not v[1]] == [("R", "egemaps", "whisper-base")]
+    assert not any(needs_background(name) for name in rungs["bg00_none"][2])
