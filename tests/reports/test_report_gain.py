@@ -79,6 +79,7 @@ def make_run(root, name, target, hours, gains, network="narrow", seed=0):
     pretrain = {f: {"joint": {"epochs": 2, "steps": 40, "kept_epoch": 2, "train_loss": 0.9, "val_loss": 1.0,
                               "val_acc": 0.6}} for f in gains}
     info = {"config": {"name": name, "frontends": ["R", *gains],
+                       "background": [{"name": "commonvoice-all", "max_hours": hours}] if hours else [],
                        "pretrain": {"max_steps": 40, "epochs": 30, "batch_size": 32}},
             "network": network, "target_label": target,
             "background": {"hours": hours, "speakers": 10, "segments": 100}, "pretrain": pretrain}
@@ -96,6 +97,8 @@ def test_report_writes_tables_plots_and_copies_and_is_reproducible(tmp_path):
     md = (tmp_path / "out" / "gain_ravdess_narrow.md").read_text()
     assert "network narrow" in md and "at most 40 steps of 32 segments per phase" in md
     assert "- Folds: speaker-independent." in md
+    assert "- Background speech: commonvoice-all (labels hidden: proxy labels only)." in md
+    assert "| narrow | 4.00 | commonvoice-all | 10 |" in (tmp_path / "out" / "pretraining.md").read_text()
     assert "| Front-end | Task | Labels | 0.00 h | 1.00 h | 4.00 h |" in md
     assert "| AE | arousal | 25% | – | +1.0 [" in md and md.count("| R | arousal | 25% |") == 1
     table = pd.read_csv(tmp_path / "out" / "gain.csv")

@@ -48,6 +48,7 @@ class StudyRun:
     folds: str
     per_fold: pd.DataFrame
     info: dict
+    background: str = "none"
 
 
 def _budget(pretrain: dict) -> str:
@@ -78,7 +79,14 @@ def read_run(run_dir: str | Path) -> StudyRun:
     return StudyRun(path=path, name=config.get("name", path.name), target=str(info["target_label"]),
                     network=str(info["network"]), hours=float(info["background"]["hours"]),
                     budget=_budget(config.get("pretrain", {})), folds=str(config.get("folds", "speaker")),
-                    per_fold=per_fold, info=info)
+                    per_fold=per_fold, info=info, background=_background_names(config))
+
+
+def _background_names(config: dict) -> str:
+    """The background corpora by name (a report must say what its background speech was), or 'none'."""
+    names = [str(spec.get("name") or spec.get("manifest") or "?") for spec in config.get("background") or []
+             if isinstance(spec, dict)]
+    return ", ".join(dict.fromkeys(names)) or "none"
 
 
 def _cell_seed(seed: int, *parts: object) -> int:
@@ -170,17 +178,23 @@ def study_gains(runs: Sequence[StudyRun], seed: int = 0, n_boot: int = N_BOOTSTR
             gains,
             r_rows.assign(frontend=BASELINE, n_folds=base.size().to_numpy()),
         ], ignore_index=True).assign(target=run.target, network=run.network, hours=run.hours, run=run.name,
-                                     budget=run.budget, folds=run.folds))
+                                     budget=run.budget, folds=run.folds, background=run.background))
     if not parts:
         raise AvspnetError("no runs given")
     table = pd.concat(parts, ignore_index=True)
-    first = ["target", "network", "hours", "run", "budget", "folds", "frontend", "task", "fraction", "n_folds"]
+    first = ["target", "network", "hours", "background", "run", "budget", "folds", "frontend", "task", "fraction",
+             "n_folds"]
     return table[first + [c for c in table.columns if c not in first]]
 
 
 def _pp(value: float, signed: bool = True) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else (
         f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}")
+
+
+def _backgrounds(names: pd.Series) -> str:
+    used = sorted(set(names) - {"none"})
+    return (", ".join(used) + " (labels hidden: proxy labels only)") if used else "none"
 
 
 def _hours_label(hours: float) -> str:
@@ -202,7 +216,8 @@ def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_orde
              f"- Folds: {', '.join(f.replace('_', ' and ') for f in sorted(set(rows['folds'])))}-independent.",
              ("- Cells: mean paired per-fold difference in UAR to R (percentage points) [95 % bootstrap interval "
               f"over folds]; {', '.join(map(str, folds))} fold(s) per cell. R rows: R's UAR in % (mean ± std)."),
-             "- Columns: hours of background speech (proxy labels only) the front-ends were pre-trained on.", ""]
+             "- Columns: hours of background speech (proxy labels only) the front-ends were pre-trained on.",
+             f"- Background speech: {_backgrounds(rows['background'])}.", ""]
     header = ["Front-end", "Task", "Labels"] + [_hours_label(h) for h in rungs]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     cells = {(r.frontend, r.task, r.fraction, r.hours): r for r in rows.itertuples()}
@@ -281,10 +296,11 @@ def pretraining_table(runs: Sequence[StudyRun]) -> pd.DataFrame:
         background = run.info["background"]
         for frontend, phases in run.info.get("pretrain", {}).items():
             for phase, summary in phases.items():
-                rows.append({"network": run.network, "hours": run.hours, "speakers": background.get("speakers"),
+                rows.append({"network": run.network, "hours": run.hours, "background": run.background,
+                             "speakers": background.get("speakers"),
                              "segments": background.get("segments"), "frontend": frontend, "phase": phase,
                              "budget": run.budget, **summary})
-    columns = ["network", "hours", "speakers", "segments", "frontend", "phase", "budget", "epochs", "steps",
+    columns = ["network", "hours", "background", "speakers", "segments", "frontend", "phase", "budget", "epochs", "steps",
                "kept_epoch", "train_loss", "val_loss", "val_acc"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -297,14 +313,15 @@ def pretraining_markdown(frame: pd.DataFrame) -> str:
              ("- Losses and proxy-validation accuracy of the epoch each phase kept (lowest validation loss); "
               "the validation split holds out whole background speakers. Accuracy only where the phase trains "
               "the proxy head (W_*, AVSpNET_*); AE's loss is the reconstruction MSE."), "",
-             ("| Network | Hours | Speakers | Segments | Front-end | Phase | Budget | Epochs | Steps | Train loss "
-              "| Val loss | Proxy val acc |"), "|" + "---|" * 12]
+             ("| Network | Hours | Background | Speakers | Segments | Front-end | Phase | Budget | Epochs | Steps "
+              "| Train loss | Val loss | Proxy val acc |"), "|" + "---|" * 13]
     for r in frame.itertuples():
-        lines.append(f"| {r.network} | {r.hours:.2f} | {r.speakers} | {r.segments} | {r.frontend} | {r.phase} "
+        lines.append(f"| {r.network} | {r.hours:.2f} | {r.background} | {r.speakers} | {r.segments} | {r.frontend} "
+                     f"| {r.phase} "
                      f"| {r.budget} | {r.epochs} | {r.steps} | {number(r.train_loss)} | {number(r.val_loss)} "
                      f"| {number(r.val_acc, 3)} |")
     if frame.empty:
-        lines.append("| – | – | – | – | – | – | – | – | – | – | – | – |")
+        lines.append("|" + " – |" * 13)
     return "\n".join(lines) + "\n"
 
 
