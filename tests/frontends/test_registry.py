@@ -19,6 +19,7 @@ from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet, load_segments
 from avspnet.features.segments import cut_segments, segment_sample_spans
 from avspnet.features.spectrogram import log_spectrogram
+from avspnet.features.store import SegmentStore
 from avspnet.frontends import (
     ENTRIES,
     EmbedContext,
@@ -28,7 +29,6 @@ from avspnet.frontends import (
     cached_embeddings,
     check,
     entry,
-    open_embeddings,
     whisper,
 )
 from avspnet.frontends.logmel import mel_filterbank
@@ -142,7 +142,7 @@ def test_embeddings_stream_into_the_lazy_store(corpus, tmp_path):
     frontend = _Blocks()
     done = cached_embeddings(frontend, segments, "t", context)
     assert frontend.blocks_given == -(-len(segments) // 2) and not done.cached
-    store = open_embeddings(done.path)
+    store = SegmentStore.open(done.path)
     expected = np.arange(len(segments) * 3, dtype=np.float32).reshape(-1, 3)
     np.testing.assert_array_equal(store[[2, 0]], expected[[2, 0]])
     np.testing.assert_array_equal(np.load(done.path), expected)

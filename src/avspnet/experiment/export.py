@@ -22,7 +22,8 @@ from ..downstream.fit import fit_head
 from ..downstream.grid import job_seed, segment_rows
 from ..downstream.head import save_recognizer
 from ..evaluation.folds import validation_speakers
-from ..frontends import EncoderFrontEnd, FrontEnd, open_embeddings
+from ..features.store import SegmentStore
+from ..frontends import EncoderFrontEnd, FrontEnd
 from .config import ExperimentConfig
 from .data import TargetData
 
@@ -44,7 +45,7 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
         labelled = np.flatnonzero(utt_labels >= 0)
         held_out = validation_speakers(speakers[labelled], utt_labels[labelled],
                                        config.transfer.val_speaker_fraction, config.seed)
-        vectors = open_embeddings(embeddings[frontend])
+        vectors = SegmentStore.open(embeddings[frontend])
         fit_rows = segment_rows(utt_index, labelled[~held_out])
         val_rows = segment_rows(utt_index, labelled[held_out])
         segment_labels = utt_labels[utt_index]

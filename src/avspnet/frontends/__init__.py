@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..training.pretrain_config import FRONTENDS as RECIPES
 from ..training.pretrain_config import PretrainConfig
 from . import egemaps, whisper
-from .base import EmbedContext, Embedded, FrontEnd, FrontEndUnavailable, cached_embeddings, open_embeddings
+from .base import EmbedContext, Embedded, FrontEnd, FrontEndUnavailable, cached_embeddings
 from .egemaps import EGeMAPS
 from .encoder import CHECKPOINT_PREFIX, EncoderFrontEnd, checkpoint_frontend, is_pretrained, pretrained_frontend
 from .logmel import LogMelStats
@@ -28,7 +28,6 @@ from .whisper import WhisperBase
 __all__ = [
     "ENTRIES", "Embedded", "EmbedContext", "EncoderFrontEnd", "Entry", "FrontEnd", "FrontEndUnavailable",
     "build", "cached_embeddings", "check", "entry", "is_pretrained", "is_recipe", "needs_background",
-    "open_embeddings",
 ]
 
 

@@ -24,7 +24,7 @@ from ..content import whole_array
 from ..errors import AvspnetError
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
-from ..features.store import SegmentStore, write_store
+from ..features.store import write_store
 
 
 class FrontEndUnavailable(AvspnetError):
@@ -69,18 +69,14 @@ class Embedded:
 
 def cached_embeddings(frontend: FrontEnd, segments: SegmentSet, segments_key: str,
                       context: EmbedContext) -> Embedded:
-    """Store of `frontend`'s vectors of `segments` (identified by `segments_key`), computed on a miss."""
+    """Store of `frontend`'s vectors of `segments` (identified by `segments_key`), computed on a miss;
+    read it with `features.store.SegmentStore.open`."""
     path = Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}_{segments_key}.npy"
     if whole_array(path, (len(segments), frontend.dim)):
         return Embedded(path, 0.0, True)
     start = time.perf_counter()
     write_store(path, _checked_blocks(frontend, segments, context), len(segments), (frontend.dim,))
     return Embedded(path, round(time.perf_counter() - start, 2), False)
-
-
-def open_embeddings(path: Path) -> SegmentStore:
-    """The vectors `cached_embeddings` stored, read lazily row by row."""
-    return SegmentStore.open(path)
 
 
 def _checked_blocks(frontend: FrontEnd, segments: SegmentSet, context: EmbedContext) -> Iterator[np.ndarray]:
