@@ -67,5 +67,9 @@ def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, mo
     assert main(command) == 2
     assert "on other data" in capsys.readouterr().err
     (tmp_path / "out" / "pretrained.pt").write_bytes(b"truncated")
-    assert main(command) == 0  # an unreadable checkpoint is named and trained again
+    assert main(command) == 2  # a file avspnet cannot read is never overwritten: it may be someone's
+    assert "refusing to overwrite it" in capsys.readouterr().err
+    assert (tmp_path / "out" / "pretrained.pt").read_bytes() == b"truncated"
+    (tmp_path / "out" / "pretrained.pt").unlink()
+    assert main(command) == 0
     assert "on 13 segments" in capsys.readouterr().out

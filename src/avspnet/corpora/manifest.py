@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..content import manifest_audio_keys
 from ..errors import CorpusError
+from ..paths import atomic_path, file_problem
 
 EMOTION4 = ("neutral", "happy", "angry", "sad")
 
@@ -70,16 +71,16 @@ def _normalise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_manifest(frame: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
     return path
 
 
 def read_manifest(path: str | Path) -> pd.DataFrame:
     """Read a manifest CSV back with exactly the dtypes it was written with."""
     path = Path(path)
-    if not path.is_file():
-        raise CorpusError(f"manifest not found: {path}")
+    if problem := file_problem(path, "manifest"):
+        raise CorpusError(problem)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

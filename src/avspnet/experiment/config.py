@@ -27,6 +27,8 @@ FOLDS = {
     "speaker_sentence": "speaker- and sentence-independent (test speakers and sentences unseen in training; "
                         "utterances crossing the two are left out, counted in the log)",
 }
+# A config's name and a target's label become folder names (runs/<name>/<label>): one path component each.
+PATH_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class ExperimentConfig:
     export_models: bool = True
 
     def __post_init__(self) -> None:
+        if not PATH_COMPONENT.fullmatch(self.name):
+            raise ConfigError(f"name {self.name!r} must be letters, digits, '_', '.' or '-' (it names the run "
+                              "folder), starting with a letter or digit")
         for name in self.frontends:
             entry(name)
         if len(set(self.frontends)) != len(self.frontends):
@@ -148,7 +153,7 @@ def load_experiments(path: str | Path) -> list[tuple[str, ExperimentConfig]]:
     configs = []
     for label, overrides in targets.items():
         label = str(label)
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
+        if not PATH_COMPONENT.fullmatch(label):
             raise ConfigError(f"{path}: target label {label!r} must be letters, digits, '_', '.' or '-'")
         if not isinstance(overrides, dict):
             raise ConfigError(f"{path}: targets.{label} must be a mapping of settings")

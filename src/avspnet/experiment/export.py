@@ -61,7 +61,7 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
              "experiment": config.name, "cv_uar_mean": float(mean_uar[task][frontend]),
              "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__},
         )
-        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend]),
+        exported[task] = {"path": path.relative_to(out_dir.parent).as_posix(), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend]),
                           "epochs": len(fit.history), "best_epoch": fit.best_epoch,
                           "best_frontend": best_overall, "best_cv_uar_mean": float(mean_uar[task][best_overall])}
     return exported

@@ -12,15 +12,15 @@ import pandas as pd
 import torch
 import yaml
 
-from ..configio import to_dict
+from ..configio import from_dict, to_dict
 from ..content import default_cache_dir
 from ..downstream.grid import GridJob, run_grid
 from ..downstream.splits import available_tasks, plan_splits
 from ..errors import CorpusError
 from ..evaluation.tasks import encode_task, task_classes
-from ..frontends import EmbedContext, EncoderFrontEnd, build, cached_embeddings, check, is_recipe
+from ..frontends import EmbedContext, EncoderFrontEnd, FrontEnd, build, cached_embeddings, check, is_recipe
 from ..log import get_logger
-from ..models.config import network_name
+from ..models.config import ModelConfig, network_name
 from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
@@ -59,6 +59,13 @@ def pretrain_summary(history: list[dict]) -> dict:
         summary[phase] = {"epochs": len(rows), "steps": rows[-1]["steps"], "kept_epoch": kept["epoch"],
                           **{k: kept[k] for k in ("train_loss", "val_loss", "val_acc") if kept.get(k) is not None}}
     return summary
+
+
+def run_network(frontends: dict[str, FrontEnd]) -> str:
+    """The network size(s) of the run's AV-SpNET encoders; '-' for a run with none (baselines only)."""
+    names = {network_name(from_dict(ModelConfig, frontend.model_config, name)) for name, frontend in frontends.items()
+             if isinstance(frontend, EncoderFrontEnd)}
+    return ", ".join(sorted(names)) or "-"
 
 
 def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | None = None,
@@ -131,7 +138,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             exported = export_models(config, results, frontends, embeddings, target, labels, classes,
                                      out_dir / "models")
 
-    network = network_name(config.pretrain.model)
+    network = run_network(frontends)
     with timer.stage("report"):
         notes = list(config.notes) + [
             f"Target: {config.target.name or config.target.manifest} ({len(utterances)} utterances, "
@@ -142,7 +149,8 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
             f"Folds: {FOLDS[config.folds]}; {len({s.fold for s in splits})} folds.",
         ]
-        table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name} (network: {network})", notes=notes,
+        title = f"Table 3: {config.name}" + (f" (network: {network})" if network != "-" else "")
+        table_md, _ = write_table3(results, out_dir, title=title, notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks, classes=classes)
         plot_uar_vs_fraction(results, out_dir / "uar_vs_fraction.png", config.frontends, tasks, classes=classes)
         plot_confusions(confusions, classes, out_dir / "confusions.png")

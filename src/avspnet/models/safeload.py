@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ModelFileError
+from ..paths import file_problem
 
 
 def not_ours(path: Path, reason: str) -> ModelFileError:
@@ -21,8 +22,8 @@ def not_ours(path: Path, reason: str) -> ModelFileError:
 def read_model_file(path: str | Path, required: tuple[str, ...]) -> dict:
     """The saved dict, which must hold the `required` keys."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"model file not found: {path}")
+    if problem := file_problem(path, "model file"):
+        raise ModelFileError(problem)
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - whatever the unpickler trips on, the file is not ours

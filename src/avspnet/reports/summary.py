@@ -20,12 +20,11 @@ def check_results(results: pd.DataFrame) -> pd.DataFrame:
     if results.empty:
         raise AvspnetError("results are empty: no fold was evaluated")
     frame = results[list(RESULT_COLUMNS)].copy()
-    frame["frontend"] = frame["frontend"].astype(str)
-    frame["task"] = frame["task"].astype(str)
-    frame["fraction"] = frame["fraction"].astype(float)
-    frame["fold"] = frame["fold"].astype(int)
-    frame["uar"] = frame["uar"].astype(float)
-    frame["n_test"] = frame["n_test"].astype(int)
+    for column, kind in zip(RESULT_COLUMNS, (str, str, float, int, float, int)):
+        try:
+            frame[column] = frame[column].astype(kind)
+        except (ValueError, TypeError) as exc:
+            raise AvspnetError(f"column {column} must hold {kind.__name__} values ({exc})") from None
     repeated = frame[frame.duplicated(CELL + ["fold"])]
     if len(repeated):
         row = repeated.iloc[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
@@ -12,6 +11,7 @@ from ..errors import ConfigError
 from ..models.avspnet import Encoder
 from ..models.config import ModelConfig
 from ..models.safeload import not_ours, read_model_file
+from ..paths import atomic_path
 
 RUN_STATE = "last.pt"
 FINAL = "pretrained.pt"
@@ -19,10 +19,8 @@ FINAL = "pretrained.pt"
 
 def save(payload: dict, path: Path) -> None:
     """Write atomically, so an interruption never leaves a half-written checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
 
 
 def load(path: Path, required: tuple[str, ...] = ("config", "model_state")) -> dict:

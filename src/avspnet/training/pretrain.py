@@ -23,7 +23,7 @@ from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from ..configio import to_dict
-from ..errors import ConfigError, ModelFileError
+from ..errors import ConfigError, ModelFileError, OutputError
 from ..log import get_logger
 from ..models.avspnet import AVSpNet, Encoder
 from . import checkpoint
@@ -34,6 +34,9 @@ from .pretrain_data import PretrainData
 
 log = get_logger("pretrain")
 _EVAL_BATCH = 128
+# Keys a checkpoint must hold: the final model, and the state of an interrupted run.
+FINAL_KEYS = ("config", "model_state", "history")
+RUN_STATE_KEYS = ("config", "model_state", "run")
 
 
 @dataclass
@@ -224,16 +227,19 @@ def _save_run_state(model: AVSpNet, config: PretrainConfig, state: RunState, out
 
 
 def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, what: str,
-           required: tuple[str, ...]) -> dict | None:
+           required: tuple[str, ...], strict: bool = False) -> dict | None:
     """A checkpoint of this config and data, None if absent or unreadable (logged: it is redone).
 
-    A different config or different data is an error, not a silent reuse.
+    A different config or different data is an error, not a silent reuse; so is, when `strict`
+    (a user's --out, not the cache), a file avspnet did not write.
     """
     if path is None or not path.is_file():
         return None
     try:
         saved = checkpoint.load(path, required)
     except ModelFileError as exc:
+        if strict:
+            raise ModelFileError(f"{exc}; refusing to overwrite it: use another --out or delete it") from None
         log.warning("%s; %s again", exc, what)
         return None
     if saved.get("config") != to_dict(config):
@@ -245,9 +251,20 @@ def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, wha
     return saved
 
 
+def claim_out_dir(out_dir: Path, config: PretrainConfig) -> None:
+    """Refuse, before any work, an --out that is a file or holds a checkpoint `avspnet pretrain` did not
+    write or wrote for another recipe or config: a foreign pretrained.pt is never overwritten."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out {out_dir} is a file; pre-training writes a folder: choose another path")
+    for name, what, required in ((checkpoint.FINAL, "pre-trained", FINAL_KEYS),
+                                 (checkpoint.RUN_STATE, "an interrupted run", RUN_STATE_KEYS)):
+        _saved(out_dir / name, config, None, what, required, strict=True)
+
+
 def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_hash: str | None) -> RunState:
     path = out_dir / checkpoint.RUN_STATE if out_dir is not None else None
-    saved = _saved(path, config, data_hash, "an interrupted run", ("config", "model_state", "run"))
+    saved = _saved(path, config, data_hash, "an interrupted run", RUN_STATE_KEYS)
     if saved is None:
         return RunState(history=[])
     model.load_state_dict(saved["model_state"])
@@ -259,7 +276,7 @@ def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_h
 def _finished(out_dir: Path | None, config: PretrainConfig, data_hash: str | None) -> PretrainResult | None:
     """A completed run with the same config and data in `out_dir` is reused, not retrained."""
     path = out_dir / checkpoint.FINAL if out_dir is not None else None
-    saved = _saved(path, config, data_hash, "pre-trained", ("config", "model_state", "history"))
+    saved = _saved(path, config, data_hash, "pre-trained", FINAL_KEYS)
     if saved is None:
         return None
     model = AVSpNet(config.model)
