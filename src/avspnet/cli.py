@@ -16,7 +16,7 @@ import sys
 from . import __version__, commands
 from .errors import AvspnetError
 from .log import get_logger, setup_logging
-from .paths import os_error_text
+from .paths import os_error_text, writable_folder
 
 
 def command_modules(only: str | None = None) -> list:
@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(args.verbose)
     try:
+        if hasattr(args, "cache_dir"):  # every command with a cache: an unusable one is named before any work
+            from .content import default_cache_dir
+
+            writable_folder(args.cache_dir or default_cache_dir(), "cache folder (--cache-dir or $AVSPNET_CACHE)")
         return int(args.run(args) or 0)
     except AvspnetError as exc:
         print(f"avspnet {args.command}: error: {exc}", file=sys.stderr)

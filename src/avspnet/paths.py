@@ -64,6 +64,27 @@ def os_error_text(exc: OSError) -> str:
     return f"{names}: {words}" if names else f"{words}"
 
 
+def writable_folder(folder: str | Path, what: str) -> Path:
+    """`folder`, created if absent; an OutputError naming it (and `what` it is for) if it cannot be written."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "not writable", str(folder))
+    except OSError as exc:
+        raise OutputError(f"{what} {os_error_text(exc)}") from None
+    return folder
+
+
+def output_file(path: str | Path) -> Path:
+    """Check an output file's path before the work that fills it: not a folder, its folder writable."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"output {path} is a folder; give a file name")
+    writable_folder(path.parent, "output folder")
+    return path
+
+
 def _host() -> str:
     return socket.gethostname().replace("@", "_").replace("/", "_") or "localhost"
 

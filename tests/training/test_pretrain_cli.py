@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import torch
 
 from avspnet.cli import main
@@ -73,3 +74,28 @@ def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, mo
     (tmp_path / "out" / "pretrained.pt").unlink()
     assert main(command) == 0
     assert "on 13 segments" in capsys.readouterr().out
+
+
+def test_a_foreign_checkpoint_in_out_is_refused_before_any_work(tmp_path, voice, capsys, monkeypatch):
+    """Another tool's pretrained.pt, or another recipe's, is never overwritten; nothing is loaded first."""
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    manifest = make_corpus(tmp_path, voice, "a")
+    (tmp_path / "tiny.yaml").write_text("batch_size: 4\nmodel: {channels: 2, embed_dim: 16, latent_dim: 4, head_dims: [8]}\n")
+    command = ["pretrain", "--manifest", str(manifest), "--out", str(tmp_path / "out"), "--config",
+               str(tmp_path / "tiny.yaml"), "--epochs", "1", "--device", "cpu", "--precision", "fp32", "--no-progress"]
+    (tmp_path / "out").mkdir()
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "out" / "pretrained.pt")
+    foreign = (tmp_path / "out" / "pretrained.pt").read_bytes()
+    monkeypatch.setattr("avspnet.commands.pretrain.load_background", lambda *a, **k: pytest.fail("loaded data"))
+    assert main([*command, "--frontend", "AE"]) == 2
+    assert "refusing to overwrite it" in capsys.readouterr().err
+    assert (tmp_path / "out" / "pretrained.pt").read_bytes() == foreign
+    monkeypatch.undo()
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "out" / "pretrained.pt").unlink()
+    assert main([*command, "--frontend", "AE"]) == 0
+    ours = (tmp_path / "out" / "pretrained.pt").read_bytes()
+    monkeypatch.setattr("avspnet.commands.pretrain.load_background", lambda *a, **k: pytest.fail("loaded data"))
+    assert main([*command, "--frontend", "W_a"]) == 2
+    assert "with a different config" in capsys.readouterr().err
+    assert (tmp_path / "out" / "pretrained.pt").read_bytes() == ours

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..corpora import LOADERS, load_corpus
 from ..corpora.manifest import write_manifest
 from ..features.stats import corpus_stats, format_stats
+from ..paths import output_file
 
 NAME = "corpus"
 HELP = "build a corpus manifest (CSV) and print its statistics"
@@ -22,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    output = output_file(args.output or Path("manifests") / f"{args.name}.csv")
     manifest = load_corpus(args.name, args.root)
-    output = args.output or Path("manifests") / f"{args.name}.csv"
     write_manifest(manifest, output)
     stats = corpus_stats(manifest)
     print(json.dumps(stats, indent=2) if args.json else format_stats(args.name, stats))

@@ -26,6 +26,7 @@ from ..configio import to_dict
 from ..errors import ConfigError, ModelFileError, OutputError
 from ..log import get_logger
 from ..models.avspnet import AVSpNet, Encoder
+from ..paths import writable_folder
 from . import checkpoint
 from .device import Runtime
 from .distributed import DistContext, barrier, from_main, init_from_env, sum_across
@@ -257,6 +258,7 @@ def claim_out_dir(out_dir: Path, config: PretrainConfig) -> None:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"--out {out_dir} is a file; pre-training writes a folder: choose another path")
+    writable_folder(out_dir, "--out")
     for name, what, required in ((checkpoint.FINAL, "pre-trained", FINAL_KEYS),
                                  (checkpoint.RUN_STATE, "an interrupted run", RUN_STATE_KEYS)):
         _saved(out_dir / name, config, None, what, required, strict=True)
