@@ -4,7 +4,7 @@ Every write of a result goes through a temporary name beside its target
 and is renamed into place at the end, so an interruption never leaves a
 half-written file under the final name. A temporary name carries the
 writer's process id and host, and is removed on any exception; one left
-by a killed process is removed by the next write of the same target.
+by a killed process is removed by the next write into its folder.
 
 An output folder (a run folder, a report folder) is written aside and
 swapped in as a whole when its command succeeds: a failed run leaves the
