@@ -19,10 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("root", type=Path, help="corpus root directory (for 'media': the manifest CSV)")
     parser.add_argument("-o", "--output", type=Path, help="manifest path (default: manifests/NAME.csv)")
     parser.add_argument("--json", action="store_true", help="print statistics as JSON")
+    parser.add_argument("--encoding", help="encoding of the corpus' text tables that are not UTF-8 (e.g. latin-1, "
+                                           "cp1252, gb18030); each file read so is named in a warning")
 
 
 def run(args: argparse.Namespace) -> int:
-    manifest = load_corpus(args.name, args.root)
+    manifest = load_corpus(args.name, args.root, args.encoding)
     output = args.output or Path("manifests") / f"{args.name}.csv"
     write_manifest(manifest, output)
     stats = corpus_stats(manifest)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import CorpusError
+from .text import declared_encoding
 
 # name -> module holding `load(root) -> manifest` (or `module:function` for a
 # variant of a layout, e.g. one that reads more of its tables); modules import
@@ -35,9 +36,11 @@ def _key(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "")
 
 
-def load_corpus(name: str, root: str | Path) -> pd.DataFrame:
+def load_corpus(name: str, root: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """The manifest of corpus layout `name` at `root`; its tables that are not UTF-8 are read as `encoding`."""
     entries = {_key(known): target for known, target in LOADERS.items()}
     if _key(name) not in entries:
         raise CorpusError(f"unknown corpus {name!r}; known: {', '.join(LOADERS)}")
     module, _, function = entries[_key(name)].partition(":")
-    return getattr(importlib.import_module(module), function or "load")(Path(root))
+    with declared_encoding(encoding):
+        return getattr(importlib.import_module(module), function or "load")(Path(root))

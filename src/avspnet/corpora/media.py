@@ -1,11 +1,13 @@
 """Your own unlabeled speech (podcasts, broadcasts, ...) as a first-class corpus.
 
 `root` is a CSV file, or a directory holding `manifest.csv`. The CSV is
-UTF-8 (GB18030 also accepted) with a header row and one row per utterance:
+UTF-8 (another encoding only when declared: `avspnet corpus --encoding`)
+with a header row and one row per utterance:
 
   column      required  meaning
   audio       yes       audio or video file (any format the reader takes: WAV, FLAC, MP3,
                         M4A, OGG/Opus, MP4/MKV/WebM), absolute or relative to the CSV's folder
+                        (it may lie anywhere: the CSV is the user's own list of files)
   transcript  yes       the words spoken; may be empty
   speaker     yes       speaker id, used as given; must not be empty
   episode     yes       episode/recording id -> `group` (empty: the speaker is the group)
