@@ -236,3 +236,10 @@ def test_msppodcast_rating_off_its_scale_is_a_skip_naming_the_values(tmp_path, v
         voice(tmp_path / "Audios" / f"MSP-PODCAST_{name}.wav")
     assert len(load_corpus("msppodcast", tmp_path)) == 1
     assert "MSP-PODCAST_0001_0002.wav (EmoAct '55', EmoVal '6.0')" in caplog.text
+
+
+def test_a_config_that_is_not_utf8_is_one_line(tmp_path, capsys):
+    (tmp_path / "c.yaml").write_bytes(b"name: M\xfcller\n")
+    assert main(["experiment", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "c.yaml is not UTF-8 text (byte 0xfc at offset 7)" in err
