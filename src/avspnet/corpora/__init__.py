@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ LOADERS = {
     "iemocap": "avspnet.corpora.iemocap",
     "msppodcast": "avspnet.corpora.msppodcast",
     "media": "avspnet.corpora.media",
+    "csv": "avspnet.corpora.csvcorpus",
     "synthetic": "avspnet.corpora.synthetic",
     "commonvoice": "avspnet.corpora.commonvoice",
     "commonvoice-all": "avspnet.corpora.commonvoice:load_all",
@@ -35,9 +37,14 @@ def _key(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "")
 
 
-def load_corpus(name: str, root: str | Path) -> pd.DataFrame:
+def load_corpus(name: str, root: str | Path, **options) -> pd.DataFrame:
+    """The manifest of corpus layout `name` at `root`; `options` go to loaders that take them (csv's rating rule)."""
     entries = {_key(known): target for known, target in LOADERS.items()}
     if _key(name) not in entries:
         raise CorpusError(f"unknown corpus {name!r}; known: {', '.join(LOADERS)}")
     module, _, function = entries[_key(name)].partition(":")
-    return getattr(importlib.import_module(module), function or "load")(Path(root))
+    loader = getattr(importlib.import_module(module), function or "load")
+    unknown = sorted(set(options) - set(inspect.signature(loader).parameters) - {"root"})
+    if unknown:
+        raise CorpusError(f"corpus {name}: takes no option(s) {', '.join(unknown)}")
+    return loader(Path(root), **options)
