@@ -170,3 +170,22 @@ def test_cli_writes_a_manifest_that_reads_back(clips, capsys):
     assert "csv: " in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["corpus", "csv", str(table), "--threshold", "3", "--split", "speaker-mean"])
+
+
+def test_from_a_csv_to_table3_in_three_commands(tmp_path, voice, capsys, monkeypatch):
+    """The README's path: corpus csv -> an experiment YAML -> avspnet experiment (a baseline front-end)."""
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    lines = ["audio,speaker,emotion"]
+    for s, speaker in enumerate(("ann", "bob", "cy", "dee")):
+        for k, (emotion, f0, level) in enumerate([("angry", 260, 0.5), ("calm", 110, 0.08)] * 2):
+            voice(tmp_path / "corpus" / f"{speaker}{k}.wav", seconds=1.0, f0=f0 + 7 * s, level=level, seed=k)
+            lines.append(f"{speaker}{k}.wav,{speaker},{emotion}")
+    write_csv(tmp_path / "corpus" / "labels.csv", lines)
+    assert main(["corpus", "csv", str(tmp_path / "corpus" / "labels.csv"), "-o", str(tmp_path / "m.csv")]) == 0
+    (tmp_path / "exp.yaml").write_text(f"name: mine\ntarget: {{manifest: {tmp_path / 'm.csv'}}}\nbackground: []\n"
+                                       "frontends: [logmel-stats]\ntasks: [arousal]\nfractions: [1.0]\nn_folds: 2\n"
+                                       "workers: 1\nexport_models: false\n")
+    assert main(["experiment", str(tmp_path / "exp.yaml"), "-o", str(tmp_path / "run"), "--quiet"]) == 0
+    assert "| logmel-stats |" in capsys.readouterr().out
+    assert len(pd.read_csv(tmp_path / "run" / "table3.csv")) == 1
+    assert (tmp_path / "run" / "report.html").stat().st_size > 0
