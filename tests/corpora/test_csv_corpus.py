@@ -132,8 +132,9 @@ def test_bad_values_are_named_by_line_in_one_error(clips):
     with pytest.raises(CorpusError) as error:
         load_corpus("csv", table)
     message = str(error.value)
-    assert "\n" not in message and message.startswith(f"csv: {table}: 7 bad value(s): line 4 arousal 'loud' ")
-    for part in ("line 3 speaker '' (empty)", "line 5 start_s 'two' (not a number >= 0)",
+    assert "\n" not in message and message.startswith(f"csv: {table}: 7 bad value(s): line 3 speaker '' (empty); "
+                                                       "line 4 arousal 'loud' (neither high / low nor a number)")
+    for part in ("line 5 start_s 'two' (not a number >= 0)",
                  "line 6 end_s '2' (not a number after start_s)", "line 7 end_s '9' (outside the 6.00 s file)",
                  "and 2 more"):
         assert part in message

@@ -66,20 +66,21 @@ def read_rows(table: Path, skips: SkipLog) -> list[TableRow]:
 
 
 class BadValues:
-    """Bad cells of the whole table, raised together as one line naming the first few."""
+    """Bad cells of the whole table, raised together as one line naming the first few in file order."""
 
     def __init__(self, table: Path) -> None:
         self.table = table
-        self.found: list[str] = []
+        self.found: list[tuple[int, str]] = []
 
     def add(self, row: TableRow, column: str, value: str, reason: str) -> None:
-        self.found.append(f"line {row.line} {column} {value!r} ({reason})")
+        self.found.append((row.line, f"line {row.line} {column} {value!r} ({reason})"))
 
     def raise_any(self) -> None:
         if not self.found:
             return
+        shown = [text for _, text in sorted(self.found, key=lambda found: found[0])[:SHOWN]]
         more = len(self.found) - SHOWN
-        raise CorpusError(f"{CORPUS}: {self.table}: {len(self.found)} bad value(s): " + "; ".join(self.found[:SHOWN])
+        raise CorpusError(f"{CORPUS}: {self.table}: {len(self.found)} bad value(s): " + "; ".join(shown)
                           + (f"; and {more} more" if more > 0 else ""))
 
 
