@@ -47,7 +47,8 @@ def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
     assert "tiny test run" in table.read_text()
     cells = pd.read_csv(tmp_path / "a" / "table3.csv")
     assert len(cells) == 2 * 2 * 2 and cells["uar_mean"].notna().all() and cells["uar_std"].notna().all()
-    for name in ("per_fold.csv", "uar_vs_fraction.png", "confusions.png", "config.yaml", "models/arousal.pt"):
+    for name in ("per_fold.csv", "uar_vs_fraction.png", "confusions.png", "config.yaml", "models/arousal.pt",
+                 "report.html"):
         assert (tmp_path / "a" / name).stat().st_size > 0
     info = json.loads((tmp_path / "a" / "run.json").read_text())
     assert info["avspnet_version"] and info["data_hashes"]["target"] and info["timings_s"]["transfer grid"] >= 0

@@ -33,6 +33,6 @@ def run(args: argparse.Namespace) -> int:
         out_dir = out_dir / label if label else out_dir
         table = run_experiment(config, out_dir, args.cache_dir, progress=not args.quiet, target_label=label)
         print(table.read_text(encoding="utf-8"))
-        print(f"report written to {out_dir}/ (table3.md, table3.csv, per_fold.csv, uar_vs_fraction.png, "
-              "confusions.png, run.json, models/)")
+        print(f"report written to {out_dir}/ (report.html, table3.md, table3.csv, per_fold.csv, "
+              "uar_vs_fraction.png, confusions.png, run.json, models/)")
     return 0

@@ -1,7 +1,8 @@
 """Gain over R against hours of background speech, from several `avspnet experiment` run folders.
 
 Writes gain.csv, gain_<target>_<network>.md, gain_vs_hours_<fraction>.png,
-pretraining.md / .csv and runs/<run name>.json (copies of each run.json).
+pretraining.md / .csv, runs/<run name>.json (copies of each run.json) and
+report.html (all of them in one self-contained page).
 """
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ def raw_name(column: str) -> str:
 def locale_rows(folder: Path, tsv: str, skips: SkipLog, seen: set[str]) -> list[dict]:
     table = folder / f"{tsv}.tsv"
     rows = []
-    for number, row in enumerate(read_table(table, "commonvoice", REQUIRED, skips, delimiter="\t"), start=1):
-        item = f"{table} row {number}"
+    for row in read_table(table, "commonvoice", REQUIRED, skips, delimiter="\t"):
+        item = f"{table}:{row.line}"
         if not row["client_id"]:
             skips.skip(item, "empty client_id")
             continue

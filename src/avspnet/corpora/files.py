@@ -130,9 +130,17 @@ def listed_audio(path: Path, item: str, skips: SkipLog) -> tuple[Path, float] | 
     return None if duration is None else (found, duration)
 
 
+class TableRow(dict):
+    """One table row (stripped strings keyed by header) that knows its line in the file, to name it."""
+
+    def __init__(self, fields: dict[str, str], line: int) -> None:
+        super().__init__(fields)
+        self.line = line
+
+
 def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLog,
-               delimiter: str = ",") -> list[dict[str, str]]:
-    """CSV (or, with `delimiter="\\t"`, TSV) rows as stripped strings keyed by header.
+               delimiter: str = ",") -> list[TableRow]:
+    """CSV (or, with `delimiter="\\t"`, TSV) rows as stripped strings keyed by header, with their line numbers.
 
     A missing file or required column is an error naming the file; a row
     with the wrong number of fields is a counted skip, so one bad line does
@@ -155,7 +163,7 @@ def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLo
             if len(fields) != len(header):
                 skips.skip(f"{path}:{reader.line_num}", "malformed table row (wrong number of fields)")
                 continue
-            rows.append({name: field.strip() for name, field in zip(header, fields)})
+            rows.append(TableRow({name: field.strip() for name, field in zip(header, fields)}, reader.line_num))
     except csv.Error as exc:
         raise CorpusError(f"{corpus}: {path} is not readable CSV ({exc})") from None
     return rows

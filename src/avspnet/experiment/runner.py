@@ -22,6 +22,7 @@ from ..frontends import EmbedContext, EncoderFrontEnd, build, cached_embeddings,
 from ..log import get_logger
 from ..models.config import network_name
 from ..reports.confusion import plot_confusions
+from ..reports.html import write_report_html
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
@@ -172,5 +173,6 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                         for (frontend, task, fraction), group in results.groupby(["frontend", "task", "fraction"])},
     })
     write_run_json(info, out_dir / "run.json")
+    write_report_html(out_dir)
     log.info("time per stage: %s", ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
     return table_md
