@@ -206,7 +206,7 @@ def test_commonvoice_path_leaving_clips_is_refused(tmp_path, voice, clip):
     voice(tmp_path / "en" / "clips" / "a.wav")
     clip = str(outside) if clip == "ABSOLUTE" else clip
     (tmp_path / "en" / "validated.tsv").write_text(f"client_id\tpath\tsentence\nx\ta.wav\thi\ny\t{clip}\tho\n")
-    with pytest.raises(CorpusError, match=r"commonvoice: .*validated\.tsv row 2: path .* leads out of .*clips"):
+    with pytest.raises(CorpusError, match=r"commonvoice: .*validated\.tsv:3: path .* leads out of .*clips"):
         load_corpus("commonvoice", tmp_path / "en")
 
 
