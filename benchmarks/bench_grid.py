@@ -21,6 +21,7 @@ from avspnet.downstream.fit import fit_head, transfer_preset
 from avspnet.features.dataset import load_segments
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
+from avspnet.training.device import Runtime
 from avspnet.training.transfer import embed
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"
@@ -49,7 +50,7 @@ def main() -> int:
     labels = segment_set.labels("arousal")[rows].astype(np.int64)
     torch.manual_seed(0)
     encoder = Encoder(ModelConfig()).eval()
-    encode_s, embeddings = timed(lambda: embed(encoder, segments))
+    encode_s, embeddings = timed(lambda: embed(encoder, segments, Runtime.resolve()))  # as `precision: auto` runs
 
     def fit_seconds(epochs: int) -> float:
         config = transfer_preset("tuned", epochs=epochs, patience=0)

@@ -71,7 +71,7 @@ def test_a_run_folder_is_swapped_in_whole_and_a_failed_run_leaves_the_old_one(tm
         (staging / "models").mkdir()
         (staging / "models" / "valence.pt").write_text("v")
         (staging / "table3.md").write_text("first")
-        assert not out.exists()
+        assert not out.exists() and staging.name == "run"  # for what records its folder's name
     assert json.loads((out / MARKER).read_text()) == {"command": "experiment",
                                                        "files": ["models/valence.pt", "table3.md"]}
     with pytest.raises(Interrupted), replaced_folder(out, "experiment") as staging:

@@ -214,7 +214,8 @@ def claim_folder(out: Path, command: str, legacy: Sequence[str] = ()) -> None:
 
 @contextmanager
 def replaced_folder(out: str | Path, command: str, legacy: Sequence[str] = ()) -> Iterator[Path]:
-    """A fresh folder beside `out` to write the whole output into; swapped in for `out` on success.
+    """A fresh folder of `out`'s name (inside a hidden one beside it) to write the whole output into;
+    swapped in for `out` on success.
 
     On any exception the fresh folder is removed and `out` is untouched. `out` must be absent, empty,
     or hold only what `command` wrote (its marker's list, or for folders of older versions the
@@ -226,26 +227,22 @@ def replaced_folder(out: str | Path, command: str, legacy: Sequence[str] = ()) -
     claim_folder(out, command, legacy)
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out.parent.resolve())
-    staging = _temp_name(out)
-    staging.mkdir()
+    holder = _temp_name(out)
+    staging = holder / out.name  # the output's own name, for whatever records the folder's name
+    staging.mkdir(parents=True)
     try:
         yield staging
         (staging / MARKER).write_text(json.dumps({"command": command, "files": _files(staging)}, indent=1) + "\n",
                                       encoding="utf-8")
-    except BaseException:
-        _remove(staging)
-        raise
-    try:
-        claim_folder(out, command, legacy)  # the user may have added files while the command ran
-    except OutputError as exc:
-        kept = out.with_name(f"{out.name}.new-{time.strftime('%Y%m%d-%H%M%S')}")
-        os.rename(staging, kept)
-        raise OutputError(f"{exc}; this run's output is in {kept}") from None
-    try:
+        try:
+            claim_folder(out, command, legacy)  # the user may have added files while the command ran
+        except OutputError as exc:
+            kept = out.with_name(f"{out.name}.new-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.rename(staging, kept)
+            raise OutputError(f"{exc}; this run's output is in {kept}") from None
         _swap(staging, out)
-    except BaseException:
-        _remove(staging)
-        raise
+    finally:
+        _remove(holder)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -179,6 +179,15 @@ def test_media_csv(tmp_path, voice, logs):
     assert b["path"].endswith("b.flac") and (c["group"], c["transcript"]) == ("host", "so, anyway")
     assert manifest["arousal"].isna().all() and (manifest["emotion4"] == "").all()
     assert "skipped 3" in logs.text
+    assert f"{tmp_path / 'manifest.csv'}:6: empty speaker" in logs.text
+
+
+def test_media_skips_name_the_file_line(tmp_path, voice, logs):
+    voice(tmp_path / "a.wav", seconds=1.0)
+    table = tmp_path / "talks.csv"
+    table.write_text("audio,transcript,speaker,episode\na.wav,one,two\n\na.wav,,,e\na.wav,,host,e\n")
+    assert len(load_corpus("media", table)) == 1
+    assert f"{table}:2: malformed table row" in logs.text and f"{table}:4: empty speaker" in logs.text
 
 
 def test_media_bad_input(tmp_path, voice):

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import avspnet.reports.confusion as confusion
 from avspnet.errors import AvspnetError
 from avspnet.evaluation import TASK_CLASSES
 from avspnet.reports import plot_confusions, plot_uar_vs_fraction
@@ -32,3 +33,15 @@ def test_confusion_grid_is_a_png_and_checks_shapes(tmp_path):
         plot_confusions({("AV", "arousal"): np.ones((3, 3))}, names, tmp_path / "bad.png")
     with pytest.raises(AvspnetError, match="no class names"):
         plot_confusions({("AV", "dominance"): np.ones((2, 2))}, names, tmp_path / "bad.png")
+
+
+def test_one_panel_confusion_keeps_its_caption_inside(tmp_path, monkeypatch):
+    """A run with one front-end and one task: the caption above the grid must not be cut at the edges."""
+    figures = []
+    saved = confusion.save_png
+    monkeypatch.setattr(confusion, "save_png", lambda figure, path: figures.append(figure) or saved(figure, path))
+    plot_confusions({("R", "arousal"): np.array([[5, 3], [2, 7]])}, {"arousal": ["low", "high"]}, tmp_path / "c.png")
+    figure = figures[0]
+    renderer = figure.canvas.get_renderer()
+    box = figure._suptitle.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= figure.bbox.width

@@ -37,7 +37,9 @@ def toy(n=96, seed=0):
 
 
 def run(frontend, out_dir=None, **overrides):
-    options = dict(frontend=frontend, epochs=2, batch_size=16, val_speaker_fraction=0.25, model=TINY) | overrides
+    # fp32 unless a test asks for bf16: what `auto` picks depends on the host.
+    options = dict(frontend=frontend, epochs=2, batch_size=16, val_speaker_fraction=0.25, model=TINY,
+                   precision="fp32") | overrides
     return pretrain(*toy(), PretrainConfig(**options), out_dir=out_dir, progress=False, metadata={"proxy": "toy"})
 
 
@@ -110,9 +112,13 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
         run("W_AE_a", tmp_path / "b", seed=3)
 
 
-def test_bf16_path_runs():
-    history = run("AVSpNET_v", precision="bf16", max_steps=2).history
-    assert history[0]["steps"] == 2 and np.isfinite(history[0]["train_loss"])
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_each_precision_runs_and_is_recorded(tmp_path, precision):
+    result = run("AVSpNET_v", tmp_path, precision=precision, max_steps=2)
+    assert result.history[0]["steps"] == 2 and np.isfinite(result.history[0]["train_loss"])
+    assert result.runtime["precision"] == precision
+    assert load_encoder(result.checkpoint)[1]["runtime"]["precision"] == precision
+    assert run("AVSpNET_v", tmp_path, precision=precision, max_steps=2).runtime == result.runtime  # reused
 
 
 def test_proxy_only_needs_labels_and_speakers_split_cleanly():

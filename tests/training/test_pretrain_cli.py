@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from avspnet.cli import main
+from avspnet.training import checkpoint
 from avspnet.training.checkpoint import load_encoder
 
 
@@ -58,11 +59,12 @@ def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, mo
                "--config", str(tmp_path / "tiny.yaml"), "--epochs", "1", "--device", "cpu", "--precision", "fp32",
                "--no-progress"]
     assert main(command) == 0
-    assert "on 12 segments" in capsys.readouterr().out
+    assert "on 12 segments (fp32 on cpu)" in capsys.readouterr().out
     saved = (tmp_path / "out" / "pretrained.pt").stat().st_mtime_ns
     assert main(command) == 0  # same data: reused, with the segment count it was trained on
     assert "on 12 segments" in capsys.readouterr().out
     assert (tmp_path / "out" / "pretrained.pt").stat().st_mtime_ns == saved
+    _tampered_weights_are_one_line(tmp_path / "out", command, capsys)
     first = pd.read_csv(manifest)["path"].iloc[0]
     voice(Path(first), seconds=3.0, f0=200, seed=99)  # the same file, edited in place: other data
     assert main(command) == 2
@@ -74,6 +76,30 @@ def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, mo
     (tmp_path / "out" / "pretrained.pt").unlink()
     assert main(command) == 0
     assert "on 13 segments" in capsys.readouterr().out
+
+
+def _tampered_weights_are_one_line(out: Path, command: list[str], capsys) -> None:
+    """A finished or interrupted run whose weights do not fit its config is named in one line (exit 2), then
+    the folder is put back as it was."""
+    final = out / checkpoint.FINAL
+    whole = final.read_bytes()
+    saved = torch.load(final, weights_only=True)
+    state = dict(saved["model_state"])
+    name = next(k for k in state if k.endswith("weight"))
+    state[name] = torch.zeros(1)
+    torch.save({**saved, "model_state": state}, final)
+    assert main(command) == 2
+    assert f"model {final}: its weights do not fit" in capsys.readouterr().err
+    final.unlink()
+    interrupted = {"config": saved["config"], "model_state": state, "run": {"phase": 0, "epoch": 1},
+                   "data_hash": saved["metadata"]["data_hash"]}
+    for broken in (interrupted, {**interrupted, "model_state": saved["model_state"], "run": {"stage": 2}}):
+        torch.save(broken, out / checkpoint.RUN_STATE)
+        assert main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert f"model {out / checkpoint.RUN_STATE}: " in err and err.count("\n") == 0
+    (out / checkpoint.RUN_STATE).unlink()
+    final.write_bytes(whole)
 
 
 def test_a_foreign_checkpoint_in_out_is_refused_before_any_work(tmp_path, voice, capsys, monkeypatch):

@@ -17,7 +17,7 @@ HELP = "pre-train front-ends, run the transfer grid and write Table 3 (see confi
 # What run folders of versions before the output marker held (see paths.replaced_folder): a
 # single-target folder, or one sub-folder per target. Frozen: newer files are listed in the marker.
 RUN_FILES = ("config.yaml", "run.json", "table3.md", "table3.csv", "per_fold.csv", "uar_vs_fraction.png",
-             "confusions.png", "models/*.pt")
+             "confusions.png", "models/*.pt", "report.html")
 LEGACY = (*RUN_FILES, *(f"*/{name}" for name in RUN_FILES))
 
 
@@ -51,6 +51,6 @@ def run(args: argparse.Namespace) -> int:
             tables.append(root / label / table.relative_to(staged[root] / label))
     for table in tables:
         print(table.read_text(encoding="utf-8"))
-        print(f"report written to {table.parent}/ (table3.md, table3.csv, per_fold.csv, uar_vs_fraction.png, "
-              "confusions.png, run.json, models/)")
+        print(f"report written to {table.parent}/ (report.html, table3.md, table3.csv, per_fold.csv, "
+              "uar_vs_fraction.png, confusions.png, run.json, models/)")
     return 0

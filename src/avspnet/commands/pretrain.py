@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
                       out_dir=args.out, progress=not args.no_progress, metadata=data.metadata)
     last = result.history[-1] if result.history else {}
     summary = ", ".join(f"{k} {v:.4f}" for k, v in last.items() if k.startswith(("train_", "val_")) and v is not None)
+    ran = result.runtime or {}
     print(f"{config.frontend}: {len(result.history)} epoch(s) on {result.n_segments} segments"
+          f" ({ran.get('precision', 'precision unrecorded')} on {ran.get('device', '?')})"
           f"{'; last ' + summary if summary else ''}; saved {result.checkpoint}")
     return 0

@@ -25,8 +25,9 @@ import pandas as pd
 
 from ..errors import CorpusError
 from ..log import SkipLog
-from .files import finish_manifest, listed_audio, read_text, require_dir
+from .files import finish_manifest, inside, listed_audio, require_dir
 from .labels import label_fields, split_rating
+from .text import read_text
 
 CATEGORIES = {
     "neu": "neutral", "hap": "happy", "exc": "excited", "ang": "angry", "sad": "sad",
@@ -92,7 +93,8 @@ def load(root: Path) -> pd.DataFrame:
     outside: dict[str, int] = {}
     rows = []
     for turn in turns.to_dict("records"):
-        wav = turn["session_dir"] / "sentences" / "wav" / turn["dialog"] / f"{turn['turn']}.wav"
+        wav = inside(turn["session_dir"] / "sentences" / "wav", f"{turn['dialog']}/{turn['turn']}.wav",
+                     f"iemocap: turn {turn['turn']}")
         audio = listed_audio(wav, turn["turn"], skips)
         if audio is None:
             continue

@@ -33,7 +33,7 @@ from ..audio import load_audio
 from ..configio import config_hash, to_dict
 from ..errors import AudioError, AvspnetError, ConfigError, CorpusError
 from ..log import SkipLog, get_logger
-from .files import require_dir
+from .files import inside, require_dir
 from .manifest import make_manifest, read_manifest, write_manifest
 
 ESPEAK = "espeak-ng"
@@ -299,7 +299,7 @@ def _prepare(out_dir: Path) -> None:
 
 
 def _audio_path(root: Path, speaker: str, utt_id: str) -> Path:
-    return root / "audio" / speaker / f"{utt_id}.wav"
+    return inside(root / "audio", f"{speaker}/{utt_id}.wav", f"synthetic: {root / 'manifest.csv'}")
 
 
 def _row(utt: Utterance, path: str, duration: float, trimmed: bool) -> dict:

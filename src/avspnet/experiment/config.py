@@ -18,6 +18,7 @@ from ..evaluation.tasks import TASKS
 from ..features.config import FeatureConfig
 from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
 from ..proxy import ProxyConfig
+from ..training.device import Runtime
 from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
 
 # Fold modes and what the report says of them. speaker_sentence is for corpora whose sentences imply
@@ -101,6 +102,10 @@ class ExperimentConfig:
         if self.workers < 0:
             raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
         check_input_shape(self.features, self.pretrain.model)
+
+    def runtime(self) -> Runtime:
+        """The run's device and precision (its `pretrain` settings): pre-training, embedding and export share it."""
+        return self.pretrain.runtime()
 
     def seeded_pretrain(self) -> PretrainConfig:
         """The pre-training settings a run uses: the experiment's seed wins, so one seed drives the whole run."""

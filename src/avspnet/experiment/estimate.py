@@ -22,7 +22,6 @@ from ..downstream.splits import FoldSplit
 from ..features.dataset import SegmentSet
 from ..frontends import CHECKPOINT_PREFIX, EmbedContext, build, is_pretrained, is_recipe
 from ..models.avspnet import AVSpNet
-from ..training.device import Runtime
 from ..training.pretrain_config import phases
 from .config import ExperimentConfig
 
@@ -39,7 +38,7 @@ def format_duration(seconds: float) -> str:
 def _time_pretrain_step(config: ExperimentConfig) -> tuple[float, float]:
     """Seconds per training step and per inference batch of the configured network."""
     settings = config.pretrain
-    runtime = Runtime.resolve(settings.device, settings.precision, settings.channels_last)
+    runtime = config.runtime()
     model = runtime.prepare(AVSpNet(settings.model))
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     x = torch.randn(settings.batch_size, settings.model.n_bins, settings.model.n_frames, device=runtime.device)
@@ -90,7 +89,7 @@ def _time_fixed_frontends(config: ExperimentConfig, target, workers: int, cache_
     if not fixed or not n_utts:
         return 0.0
     sample = head_of(target.segments, min(2, n_utts))
-    context = EmbedContext(config.features, Path(cache_dir or "."), workers=1, progress=False)
+    context = EmbedContext(config.features, Path(cache_dir or "."), config.runtime(), workers=1, progress=False)
     total = 0.0
     for name in fixed:
         frontend = build(name, config.pretrain, lambda: None, context.cache_dir, False)

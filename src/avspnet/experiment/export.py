@@ -36,6 +36,9 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
     mean_uar = full.groupby(["task", "frontend"])["uar"].mean()
     if not encoders:
         return {}
+    # The run's runtime, as the embedding stage resolved it: the head is trained on vectors of this precision,
+    # so the model records it and `predict` embeds at it.
+    runtime = config.runtime()
     speakers = target.segments.utterances["speaker"].to_numpy()
     utt_index = target.segments.utt_index
     exported = {}
@@ -53,6 +56,7 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
         fit = fit_head(np.asarray(vectors[fit_rows]), segment_labels[fit_rows], np.asarray(vectors[val_rows]),
                        segment_labels[val_rows], n_classes, config.transfer, job_seed(config.seed, task, -1, 1.0))
         encoder = frontends[frontend]
+        precision = encoder.precision(runtime)
         path = save_recognizer(
             out_dir / f"{task}.pt", encoder.encoder, encoder.model_config, fit.head,
             {"in_dim": int(vectors.shape[1]), "n_classes": n_classes, "hidden": list(config.transfer.hidden),
@@ -60,8 +64,10 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
             {"task": task, "class_names": list(classes[task]), "frontend": frontend, "features": to_dict(config.features),
              "experiment": config.name, "cv_uar_mean": float(mean_uar[task][frontend]),
              "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__},
+            precision,
         )
-        exported[task] = {"path": path.relative_to(out_dir.parent).as_posix(), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend]),
+        exported[task] = {"path": path.relative_to(out_dir.parent).as_posix(), "frontend": frontend,
+                          "precision": precision, "cv_uar_mean": float(mean_uar[task][frontend]),
                           "epochs": len(fit.history), "best_epoch": fit.best_epoch,
                           "best_frontend": best_overall, "best_cv_uar_mean": float(mean_uar[task][best_overall])}
     return exported

@@ -22,10 +22,10 @@ from ..frontends import EmbedContext, EncoderFrontEnd, FrontEnd, build, cached_e
 from ..log import get_logger
 from ..models.config import ModelConfig, network_name
 from ..reports.confusion import plot_confusions
+from ..reports.html import write_report_html
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
-from ..training.device import Runtime
 from .config import FOLDS, ExperimentConfig
 from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
@@ -76,7 +76,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
     Pre-trained front-ends are cached by the background's content and the settings, not the target,
     so the targets of a multi-target config share them.
     """
-    check(config.frontends)
+    check(config.frontends, config.features)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -111,11 +111,11 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                       if isinstance(frontend, EncoderFrontEnd) and is_recipe(name)}
     embedding_s: dict[str, dict] = {}
     with timer.stage("embed"):
-        context = EmbedContext(config.features, cache_dir, workers, progress)
-        embeddings = {}
+        context = EmbedContext(config.features, cache_dir, config.runtime(), workers, progress)
+        embeddings, precisions = {}, {}
         for name, frontend in frontends.items():
             done = cached_embeddings(frontend, target.segments, target.key, context)
-            embeddings[name] = done.path
+            embeddings[name], precisions[name] = done.path, done.precision
             embedding_s[name] = {"seconds": done.seconds, "cached": done.cached, "dim": frontend.dim,
                                  "per_utterance_s": round(done.seconds / max(len(utterances), 1), 4)}
             log.info("embedded %s: %s%s", name, format_duration(done.seconds), " (cached)" if done.cached else "")
@@ -159,7 +159,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                                  **{f"background/{k}": v
                                     for k, v in (background.manifest_hashes if background else {}).items()}},
                     timings=timer.seconds)
-    runtime = Runtime.resolve(config.pretrain.device, config.pretrain.precision, config.pretrain.channels_last)
+    runtime = context.runtime
     n_speakers = utterances["speaker"].nunique()
     n_folds = len({split.fold for split in splits})
     info.update({
@@ -173,12 +173,19 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         "pretrain": pretrained,
         "runtime": {"device": str(runtime.device), "precision": runtime.precision,
                     "channels_last": runtime.channels_last, "torch_threads": torch.get_num_threads(),
-                    "grid_workers": workers, "grid_threads_per_worker": 1},
+                    "grid_workers": workers, "grid_threads_per_worker": 1,
+                    # What really ran: each front-end's vectors (a cache hit keeps the precision it was made at,
+                    # which is part of its key) and each encoder's pre-training, as its checkpoint recorded it.
+                    "embedding_precision": precisions,
+                    "pretrain_precision": {name: frontend.pretrain_runtime.get("precision", "unknown")
+                                           for name, frontend in frontends.items()
+                                           if isinstance(frontend, EncoderFrontEnd)}},
         "folds": {"mode": config.folds, "requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
                   "leave_one_speaker_out": n_speakers <= config.n_folds},
         "head_epochs": {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()
                         for (frontend, task, fraction), group in results.groupby(["frontend", "task", "fraction"])},
     })
     write_run_json(info, out_dir / "run.json")
+    write_report_html(out_dir)
     log.info("time per stage: %s", ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
     return table_md

@@ -27,7 +27,9 @@ from scipy import stats
 from ..errors import AvspnetError
 from ..evaluation.tasks import TASK_CLASSES
 from .figure import new_figure, save_png
+from .html import write_report_html
 from .plots import MARKERS
+from .runinfo import background_names
 from .summary import check_results, ordered
 
 BASELINE = "R"
@@ -79,7 +81,7 @@ def read_run(run_dir: str | Path) -> StudyRun:
     return StudyRun(path=path, name=config.get("name", path.name), target=str(info["target_label"]),
                     network=str(info["network"]), hours=float(info["background"]["hours"]),
                     budget=_budget(config.get("pretrain", {})), folds=str(config.get("folds", "speaker")),
-                    per_fold=per_fold, info=info, background=_background_names(config))
+                    per_fold=per_fold, info=info, background=background_names(config))
 
 
 def _check_run_info(info: object, info_path: Path) -> None:
@@ -110,13 +112,6 @@ def _check_run_info(info: object, info_path: Path) -> None:
         need(phases, dict, f"pretrain.{frontend}")
         for phase, summary in phases.items():
             need(summary, dict, f"pretrain.{frontend}.{phase}")
-
-
-def _background_names(config: dict) -> str:
-    """The background corpora by name (a report must say what its background speech was), or 'none'."""
-    names = [str(spec.get("name") or spec.get("manifest") or "?") for spec in config.get("background") or []
-             if isinstance(spec, dict)]
-    return ", ".join(dict.fromkeys(names)) or "none"
 
 
 def _cell_seed(seed: int, *parts: object) -> int:
@@ -391,8 +386,8 @@ def _slug(text: str) -> str:
 
 def write_scaling_report(run_dirs: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
                          n_boot: int = N_BOOTSTRAP) -> list[Path]:
-    """Gain tables (Markdown per target and network, one long CSV), plots, the pre-training table and
-    a copy of each run.json under runs/; returns the files written."""
+    """Gain tables (Markdown per target and network, one long CSV), plots, the pre-training table,
+    a copy of each run.json under runs/ and report.html holding them all; returns the files written."""
     if n_boot < 1:
         raise AvspnetError(f"bootstrap resamples must be positive, got {n_boot}")
     runs = [read_run(path) for path in run_dirs]
@@ -423,4 +418,5 @@ def write_scaling_report(run_dirs: Sequence[str | Path], out_dir: str | Path, se
         copy = runs_dir / f"{_slug(run.name)}.json"
         shutil.copyfile(run.path / "run.json", copy)
         written.append(copy)
+    written.append(write_report_html(out))
     return written

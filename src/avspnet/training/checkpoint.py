@@ -10,7 +10,7 @@ from ..configio import from_dict
 from ..errors import ConfigError
 from ..models.avspnet import Encoder
 from ..models.config import ModelConfig
-from ..models.safeload import not_ours, read_model_file
+from ..models.safeload import load_weights, not_ours, read_model_file
 from ..paths import atomic_path
 
 RUN_STATE = "last.pt"
@@ -40,7 +40,8 @@ def load_encoder(checkpoint: Path) -> tuple[Encoder, dict]:
     payload = load(Path(checkpoint))
     try:
         encoder = Encoder(from_dict(ModelConfig, payload["config"]["model"], f"{checkpoint}: model"))
-        encoder.load_state_dict(encoder_state(payload["model_state"]))
+        state = encoder_state(payload["model_state"])
     except (ConfigError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
         raise not_ours(Path(checkpoint), type(exc).__name__) from None
+    load_weights(encoder, state, checkpoint)
     return encoder.eval(), {k: v for k, v in payload.items() if k != "model_state"}

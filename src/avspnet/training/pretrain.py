@@ -26,6 +26,7 @@ from ..configio import to_dict
 from ..errors import ConfigError, ModelFileError, OutputError
 from ..log import get_logger
 from ..models.avspnet import AVSpNet, Encoder
+from ..models.safeload import load_weights
 from ..paths import writable_folder
 from . import checkpoint
 from .device import Runtime
@@ -48,6 +49,8 @@ class PretrainResult:
     checkpoint: Path | None
     # Segments it was trained on (None for an old checkpoint that did not record it).
     n_segments: int | None = None
+    # Where and in what precision it really ran (device, precision, ...); None for an old checkpoint.
+    runtime: dict | None = None
 
 
 class PhaseModule(nn.Module):
@@ -269,10 +272,13 @@ def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_h
     saved = _saved(path, config, data_hash, "an interrupted run", RUN_STATE_KEYS)
     if saved is None:
         return RunState(history=[])
-    model.load_state_dict(saved["model_state"])
-    log.info("resuming %s from %s (phase %d, epoch %d)", config.frontend, path, saved["run"]["phase"] + 1,
-             saved["run"]["epoch"] + 1)
-    return RunState(**saved["run"])
+    load_weights(model, saved["model_state"], path)
+    try:
+        state = RunState(**saved["run"])
+    except TypeError as exc:
+        raise ModelFileError(f"model {path}: its run state is not one pre-training wrote ({exc})") from None
+    log.info("resuming %s from %s (phase %d, epoch %d)", config.frontend, path, state.phase + 1, state.epoch + 1)
+    return state
 
 
 def _finished(out_dir: Path | None, config: PretrainConfig, data_hash: str | None) -> PretrainResult | None:
@@ -282,8 +288,10 @@ def _finished(out_dir: Path | None, config: PretrainConfig, data_hash: str | Non
     if saved is None:
         return None
     model = AVSpNet(config.model)
-    model.load_state_dict(saved["model_state"])
-    return PretrainResult(model.encoder.eval(), model.eval(), saved["history"], path, saved.get("n_segments"))
+    load_weights(model, saved["model_state"], path)
+    runtime = saved.get("runtime")
+    return PretrainResult(model.encoder.eval(), model.eval(), saved["history"], path, saved.get("n_segments"),
+                          runtime if isinstance(runtime, dict) else None)
 
 
 def pretrain(
@@ -308,7 +316,7 @@ def pretrain(
     if done is not None:
         log.info("%s already pre-trained in %s", config.frontend, done.checkpoint)
         return done
-    runtime = Runtime.resolve(config.device, config.precision, config.channels_last)
+    runtime = config.runtime()
     ctx = init_from_env(runtime.device.type)
     if ctx.active and runtime.device.type == "cuda":
         torch.cuda.set_device(ctx.local_rank)
@@ -326,15 +334,15 @@ def pretrain(
             _run_phase(model, index, phase, data, config, runtime, ctx, state, out_dir, progress, data_hash)
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
     path = None
+    ran = {"device": str(runtime.device), "precision": runtime.precision, "channels_last": runtime.channels_last,
+           "processes": ctx.world_size}
     if out_dir is not None:
         path = out_dir / checkpoint.FINAL
         if ctx.is_main:
             checkpoint.save({
                 "config": to_dict(config), "model_state": model.state_dict(), "metadata": metadata or {},
-                "history": state.history, "n_segments": len(data.segments), "n_val": len(data.val),
-                "runtime": {"device": str(runtime.device), "precision": runtime.precision,
-                            "channels_last": runtime.channels_last, "processes": ctx.world_size},
+                "history": state.history, "n_segments": len(data.segments), "n_val": len(data.val), "runtime": ran,
             }, path)
             (out_dir / checkpoint.RUN_STATE).unlink(missing_ok=True)
         barrier(ctx)
-    return PretrainResult(model.encoder, model, state.history, path, len(data.segments))
+    return PretrainResult(model.encoder, model, state.history, path, len(data.segments), ran)
