@@ -6,14 +6,9 @@ from pathlib import Path
 import pytest
 
 from avspnet.cli import build_parser, main
-from avspnet.configio import to_dict
 from avspnet.corpora.manifest import make_manifest, write_manifest
-from avspnet.downstream.head import Head, save_recognizer
-from avspnet.features.config import FeatureConfig
-from avspnet.models.avspnet import Encoder
-from avspnet.models.config import ModelConfig
+from test_hardening import _saved_model
 
-TINY = ModelConfig(channels=2, embed_dim=8, latent_dim=4, head_dims=(4,))
 CONFIG = "name: t\ntarget: {manifest: m.csv}\nbackground: []\nfrontends: [logmel-stats]\n"
 
 
@@ -101,16 +96,10 @@ def test_an_output_of_the_wrong_kind_is_one_line(command, tmp_path, voice, capsy
     assert str(blocker) in _one_line_error(build(tmp_path, voice, blocker / "out"), capsys)
 
 
-def _model(path: Path) -> Path:
-    return save_recognizer(path, Encoder(TINY), to_dict(TINY), Head(TINY.embed_dim, 2, (4,)),
-                           {"in_dim": TINY.embed_dim, "n_classes": 2, "hidden": [4], "dropout": 0.5},
-                           {"task": "arousal", "class_names": ["low", "high"], "features": to_dict(FeatureConfig())})
-
-
 # (id, argv builder(tmp_path, voice, a folder), what the line must say)
 FOLDER_FOR_FILE = [
     ("predict-model", lambda t, v, d: ["predict", str(d), str(v(t / "a.wav"))], "model file {d} is a folder"),
-    ("predict-audio", lambda t, v, d: ["predict", str(_model(t / "m.pt")), str(d)], "{d} is a folder; give its audio"),
+    ("predict-audio", lambda t, v, d: ["predict", str(_saved_model(t / "m.pt")), str(d)], "{d} is a folder; give its audio"),
     ("features-manifest", lambda t, v, d: ["features", str(d)], "manifest {d} is a folder"),
     ("features-config", lambda t, v, d: ["features", str(_manifest(t, v)), "--config", str(d)],
      "config file {d} is a folder"),
