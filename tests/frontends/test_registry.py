@@ -235,3 +235,22 @@ def test_whisper_pooling_and_logmel_bank():
     bank = mel_filterbank(FeatureConfig())
     assert bank.shape == (40, 200) and (bank.max(axis=1) > 0).all()
     assert (np.diff(bank.argmax(axis=1)) > 0).all()
+
+
+def test_auto_precision_pretraining_is_cached_apart_per_host_kind(monkeypatch, tmp_path):
+    """`precision: auto` pre-trains in bf16 on one host and fp32 on another: never one cache entry for both."""
+    from types import SimpleNamespace
+
+    from avspnet.frontends.encoder import pretrain_dir
+    from avspnet.training import device
+    from avspnet.training.pretrain_config import PretrainConfig
+
+    background = SimpleNamespace(key="bg")
+    dirs = {}
+    for native in (True, False):
+        monkeypatch.setattr(device, "cpu_has_native_bf16", lambda *args, native=native: native)
+        dirs[native] = pretrain_dir("AE", PretrainConfig(frontend="AE", device="cpu", precision="auto"), background,
+                                    tmp_path)
+    assert dirs[True] != dirs[False]
+    explicit = PretrainConfig(frontend="AE", device="cpu", precision="fp32")
+    assert pretrain_dir("AE", explicit, background, tmp_path) == dirs[False]
