@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import soundfile as sf
@@ -66,13 +67,29 @@ def window_bounds(start_s: float | None, end_s: float | None, path: Path) -> tup
     return start, end
 
 
-def manifest_windows(manifest) -> Iterator[tuple[str, str, float | None, float | None]]:
-    """(utt_id, path, start_s, end_s) per manifest row; a missing column or NaN is None (whole file)."""
+class Window(NamedTuple):
+    """A manifest row's audio: its file and [start_s, end_s) in seconds (None: from the start / to the end)."""
+
+    utt_id: str
+    path: str
+    start_s: float | None
+    end_s: float | None
+
+    def load(self, sample_rate: int = 16000) -> np.ndarray:
+        """The row's samples: its window of the file, or the whole file for a row without one."""
+        return load_audio(self.path, sample_rate, self.start_s, self.end_s)
+
+
+def manifest_windows(manifest) -> Iterator[Window]:
+    """The Window of every manifest row, in order: every reader of a row's audio starts here.
+
+    A missing column or NaN is None (whole file).
+    """
     rows = len(manifest)
     starts = manifest["start_s"] if "start_s" in manifest else [None] * rows
     ends = manifest["end_s"] if "end_s" in manifest else [None] * rows
     for utt_id, path, start, end in zip(manifest["utt_id"], manifest["path"], starts, ends):
-        yield utt_id, path, _seconds(start), _seconds(end)
+        yield Window(utt_id, str(path), _seconds(start), _seconds(end))
 
 
 def _seconds(value) -> float | None:
