@@ -8,6 +8,7 @@ from avspnet.corpora.manifest import make_manifest, read_manifest, write_manifes
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import load_segments
 from avspnet.frontends import EmbedContext, build, entry
+from avspnet.training.device import Runtime
 from avspnet.training.pretrain_config import PretrainConfig
 
 RATE = 16000
@@ -53,7 +54,7 @@ def test_windowed_target_gives_the_vectors_of_its_clips(targets, name, tmp_path)
     reason = entry(name).unavailable()
     if reason:
         pytest.skip(reason)
-    context = EmbedContext(FeatureConfig(), tmp_path / "cache", workers=1, progress=False)
+    context = EmbedContext(FeatureConfig(), tmp_path / "cache", Runtime.resolve("cpu", "fp32"), workers=1, progress=False)
     plain, windowed = (load_segments(m, context.features, context.cache_dir, 1, False) for m in targets)
     assert windowed.utterances["start_s"].notna().all() and plain.utterances["start_s"].isna().all()
     np.testing.assert_array_equal(windowed.utt_index, plain.utt_index)
