@@ -5,10 +5,11 @@ import pandas as pd
 import torch
 
 from avspnet.configio import to_dict
-from avspnet.downstream.fit import fit_head, predict_proba, transfer_preset
+from avspnet.downstream.fit import fit_head, predict_outputs, transfer_preset
 from avspnet.downstream.head import Head, RecognitionModel, load_recognizer, save_recognizer
 from avspnet.downstream.predict import predict_file
-from avspnet.downstream.vote import majority_vote
+from avspnet.evaluation.tasks import get_task
+from avspnet.evaluation.vote import majority_vote
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet
 from avspnet.features.segments import cut_segments
@@ -21,6 +22,7 @@ from avspnet.training.transfer import embed, module_digest
 
 TINY = ModelConfig(channels=4, embed_dim=32, latent_dim=8, head_dims=(16, 8))
 FAST = transfer_preset("tuned", hidden=(32, 16), epochs=15, patience=0, batch_size=32)
+AROUSAL = get_task("arousal")
 
 
 def _segments(n, seed=0):
@@ -36,8 +38,8 @@ def _separable(n=240, dim=12, seed=0):
 
 def test_head_learns_separable_data():
     x, y = _separable()
-    fit = fit_head(x[:160], y[:160], x[160:200], y[160:200], 2, FAST, seed=0)
-    accuracy = (predict_proba(fit.head, x[200:]).argmax(1) == y[200:]).mean()
+    fit = fit_head(x[:160], y[:160], x[160:200], y[160:200], AROUSAL, FAST, seed=0)
+    accuracy = (predict_outputs(fit.head, x[200:], AROUSAL).argmax(1) == y[200:]).mean()
     assert accuracy > 0.9
     # patience 0 runs every epoch; the kept epoch is the first with the best validation UAR
     uars = [row["val_uar"] for row in fit.history]
@@ -46,10 +48,10 @@ def test_head_learns_separable_data():
 
 def test_fit_is_deterministic_for_a_seed():
     x, y = _separable()
-    a = fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=3)
-    b = fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=3)
+    a = fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=3)
+    b = fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=3)
     assert all(torch.equal(a.head.state_dict()[k], b.head.state_dict()[k]) for k in a.head.state_dict())
-    other = fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=4)
+    other = fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=4)
     assert not all(torch.equal(a.head.state_dict()[k], other.head.state_dict()[k]) for k in a.head.state_dict())
 
 
@@ -58,7 +60,7 @@ def test_fit_leaves_the_callers_rng_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=3)
+    fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=3)
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -81,12 +83,12 @@ def test_frozen_encoder_unchanged_and_cached_path_matches_in_forward(tmp_path):
     np.save(path, embeddings)
     other = EncoderFrontEnd("other", Encoder(TINY).eval(), to_dict(TINY))
     assert cached_embeddings(other, segment_set, "toy", context).path != path
-    fit = fit_head(embeddings[:32], labels[:32], embeddings[32:], labels[32:], 2, FAST, seed=1)
+    fit = fit_head(embeddings[:32], labels[:32], embeddings[32:], labels[32:], AROUSAL, FAST, seed=1)
     assert module_digest(encoder) == before
     model = RecognitionModel(encoder, fit.head).eval()
     with torch.no_grad():
         in_forward = torch.softmax(model(torch.from_numpy(segments)), dim=1).numpy()
-    np.testing.assert_allclose(predict_proba(fit.head, embeddings), in_forward, atol=1e-5)
+    np.testing.assert_allclose(predict_outputs(fit.head, embeddings, AROUSAL), in_forward, atol=1e-5)
     np.testing.assert_allclose(embed(encoder, segments), embeddings, atol=1e-6)
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from avspnet.errors import AvspnetError
-from avspnet.evaluation import TASK_CLASSES
+from avspnet.evaluation import get_task
 from avspnet.reports import plot_confusions, plot_uar_vs_fraction
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -20,7 +20,7 @@ def test_uar_plot_is_a_png(tmp_path):
 
 
 def test_confusion_grid_is_a_png_and_checks_shapes(tmp_path):
-    names = {task: list(classes) for task, classes in TASK_CLASSES.items()}
+    names = {task: list(get_task(task).classes) for task in ("arousal", "valence", "emotion4")}
     confusions = {
         ("R", "arousal"): np.array([[5, 3], [2, 7]]),
         ("R", "emotion4"): np.arange(16).reshape(4, 4),

@@ -9,11 +9,11 @@ import numpy as np
 import torch
 
 from ..configio import from_dict
+from ..evaluation.vote import majority_vote
 from ..features.config import FeatureConfig
 from ..features.segments import cut_segments
 from ..features.spectrogram import file_spectrogram
 from .head import RecognitionModel
-from .vote import majority_vote
 
 
 @dataclass

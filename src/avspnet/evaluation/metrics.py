@@ -1,6 +1,8 @@
-"""Unweighted average recall (UAR), the paper's metric, and confusion counts."""
+"""The tasks' metrics: unweighted average recall (UAR, the paper's) and confusion counts."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,3 +40,26 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndar
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (y_true, y_pred), 1)
     return counts
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How a task's score is stored and shown: its result column, names and unit."""
+
+    column: str
+    short: str
+    long: str
+    percent: bool
+
+    @property
+    def unit(self) -> str:
+        return "%" if self.percent else ""
+
+    def format(self, value: float) -> str:
+        """The number as tables show it (without its unit): percent with one decimal, else three decimals."""
+        return f"{100 * value:.1f}" if self.percent else f"{value:.3f}"
+
+
+UAR = Metric("uar", "UAR", "unweighted average recall", percent=True)
+# Result columns in this order.
+METRICS = (UAR,)
