@@ -32,3 +32,11 @@ def test_confusion_grid_is_a_png_and_checks_shapes(tmp_path):
         plot_confusions({("AV", "arousal"): np.ones((3, 3))}, names, tmp_path / "bad.png")
     with pytest.raises(AvspnetError, match="no class names"):
         plot_confusions({("AV", "dominance"): np.ones((2, 2))}, names, tmp_path / "bad.png")
+
+
+def test_plot_with_a_rating_task_is_a_png(tmp_path):
+    rows = [dict(frontend=f, task=t, fraction=fr, fold=k, n_test=20,
+                 **({"ccc": 0.1 * k} if t.endswith("_rating") else {"uar": 0.5 + 0.1 * k}))
+            for f in ["R", "AE"] for t in ["arousal", "valence_rating"] for fr in [0.5, 1.0] for k in range(3)]
+    path = plot_uar_vs_fraction(pd.DataFrame(rows), tmp_path / "mixed.png")
+    assert path.read_bytes().startswith(PNG_MAGIC)

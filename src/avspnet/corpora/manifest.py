@@ -5,7 +5,8 @@ recording; empty means the whole file. Gold labels are nullable:
 `arousal`/`valence` are 1 (high/positive),
 0 (low/negative) or missing; `emotion4` is one of EMOTION4 or empty. A
 category outside a task's mapping is kept in `emotion` and simply has no
-label for that task.
+label for that task. `arousal_rating` / `valence_rating` (optional floats,
+on the corpus' own scale) are dimensional ratings where a corpus has them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..content import manifest_audio_keys
@@ -26,6 +28,8 @@ CORE_COLUMNS = (
     "transcript", "emotion", "arousal", "valence", "emotion4", "start_s", "end_s",
 )
 LABEL_COLUMNS = ("arousal", "valence", "emotion4")
+# Optional: present only where the corpus has ratings; NaN = this utterance has none.
+RATING_COLUMNS = ("arousal_rating", "valence_rating")
 RAW_PREFIX = "raw_"
 
 
@@ -38,10 +42,11 @@ def make_manifest(rows: list[dict]) -> pd.DataFrame:
         if column not in frame:
             frame[column] = None
     raw = sorted(c for c in frame.columns if c.startswith(RAW_PREFIX))
-    extra = sorted(set(frame.columns) - set(CORE_COLUMNS) - set(raw))
+    ratings = [c for c in RATING_COLUMNS if c in frame]
+    extra = sorted(set(frame.columns) - set(CORE_COLUMNS) - set(ratings) - set(raw))
     if extra:
         raise CorpusError(f"unexpected manifest columns {extra}; raw label fields must start with {RAW_PREFIX!r}")
-    frame = frame[list(CORE_COLUMNS) + raw]
+    frame = frame[list(CORE_COLUMNS) + ratings + raw]
     frame = _normalise_dtypes(frame)
     duplicated = frame["utt_id"][frame["utt_id"].duplicated()]
     if len(duplicated):
@@ -62,6 +67,12 @@ def _normalise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     for column in ("arousal", "valence"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    for column in (c for c in RATING_COLUMNS if c in frame):
+        ratings = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        bad = frame[column][frame[column].notna() & ~np.isfinite(ratings)]
+        if len(bad):
+            raise CorpusError(f"{column}: not a finite number: {bad.iloc[0]!r}")
+        frame[column] = ratings
     bad = set(frame["emotion4"]) - set(EMOTION4) - {""}
     if bad:
         raise CorpusError(f"emotion4 values outside {EMOTION4}: {sorted(bad)}")
@@ -90,7 +101,8 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     for column in CORE_COLUMNS:
         if column not in frame:
             frame[column] = ""
-    frame = frame.replace({c: {"": None} for c in ("arousal", "valence", "duration_s", "start_s", "end_s")})
+    frame = frame.replace({c: {"": None} for c in ("arousal", "valence", "duration_s", "start_s", "end_s",
+                                                   *RATING_COLUMNS)})
     return make_manifest(frame.to_dict("records"))
 
 

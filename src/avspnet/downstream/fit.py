@@ -97,6 +97,7 @@ def _fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y
     generator = torch.Generator().manual_seed(seed)
     head = Head(train_x.shape[1], task.n_outputs, config.hidden, config.dropout)
     head.set_normalisation(train_x)
+    task.init_output(head.layers[-1], train_y)
     optimizer = _optimizer(head, config)
     loss_fn = task.loss(train_y, config.class_balanced)
     x = torch.from_numpy(np.ascontiguousarray(train_x, dtype=np.float32))

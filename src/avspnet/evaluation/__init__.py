@@ -2,10 +2,11 @@
 
 from .folds import cv_folds, speaker_folds, validation_speakers
 from .fractions import nested_fractions
-from .metrics import METRICS, confusion, uar
+from .metrics import METRICS, ccc, confusion, uar
 from .tasks import (
     DEFAULT_TASKS,
     Classification,
+    Regression,
     Task,
     chance_level,
     encode_task,
@@ -17,7 +18,8 @@ from .tasks import (
 )
 
 __all__ = [
-    "DEFAULT_TASKS", "METRICS", "Classification", "Task", "chance_level", "confusion", "cv_folds", "encode_task",
+    "DEFAULT_TASKS", "METRICS", "Classification", "Regression", "Task", "ccc", "chance_level", "confusion", "cv_folds",
+    "encode_task",
     "get_task", "label_codes", "nested_fractions", "register", "speaker_folds", "task_classes", "task_names", "uar",
     "validation_speakers",
 ]

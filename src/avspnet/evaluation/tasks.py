@@ -6,11 +6,13 @@ manifest rows become labels, which rows are labelled, what its folds and
 label fractions are stratified by, the head's output size and loss, how
 segment outputs become an utterance's output, and the score. Fold
 planning, the grid and the report ask the task; adding one is one
-`register(...)` of a task object.
+`register(...)` of a `Classification` or `Regression`.
 
 arousal, valence and emotion4 have fixed classes; `emotion` takes every
 category of the label table that the target corpus has (RAVDESS 8, CASIA 6,
 ...), so its results stand beside published per-corpus benchmarks.
+arousal_rating and valence_rating regress the corpus' dimensional ratings
+(IEMOCAP, MSP-Podcast, the synthetic corpus) and are scored by CCC.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from torch import nn
 from ..corpora.labels import CATEGORIES
 from ..corpora.manifest import EMOTION4
 from ..errors import AvspnetError, CorpusError
-from .metrics import UAR, Metric, uar
-from .vote import majority_vote
+from .metrics import CCC, UAR, Metric, ccc, uar
+from .vote import majority_vote, segment_mean
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Classification:
                                       dtype=torch.float32)
         return nn.CrossEntropyLoss(weight=weights)
 
+    def init_output(self, layer: nn.Linear, labels: np.ndarray) -> None:
+        """Nothing: the output layer keeps its random initialisation."""
+
     def targets(self, labels: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(labels.astype(np.int64))
 
@@ -127,7 +132,102 @@ class Classification:
         return 1.0 / (n_classes if n_classes is not None else len(self.classes))
 
 
-Task = Classification
+class ConcordanceLoss(nn.Module):
+    """1 - CCC of the batch (Lin 1989): trains the score the task reports.
+
+    Chosen over MSE because MSE's optimum under uncertainty shrinks
+    predictions towards the mean, which CCC penalises through its variance
+    term (Atmaja & Akagi 2021 found CCC loss beats MSE on CCC for
+    dimensional emotion). A one-segment batch has no spread: its loss is 1
+    with zero gradient, so it does nothing rather than something wrong.
+    """
+
+    def forward(self, predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """`predicted`: the head's (batch, 1) output; `target`: (batch,) ratings."""
+        predicted = predicted.reshape(-1)
+        if predicted.shape != target.shape:
+            raise AvspnetError(f"ConcordanceLoss: {tuple(predicted.shape)} predictions for "
+                               f"{tuple(target.shape)} ratings")
+        mean_p, mean_t = predicted.mean(), target.mean()
+        covariance = ((predicted - mean_p) * (target - mean_t)).mean()
+        denominator = predicted.var(unbiased=False) + target.var(unbiased=False) + (mean_p - mean_t) ** 2
+        return 1 - 2 * covariance / (denominator + 1e-8)
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A rating per utterance (the manifest's float `column`, NaN = none), scored by CCC.
+
+    The head has one output; an utterance's rating is the mean over its
+    segments. Folds and fractions are stratified by the rating's quartiles.
+    """
+
+    name: str
+    column: str
+    metric: ClassVar[Metric] = CCC
+    classes: ClassVar[tuple[str, ...]] = ()
+    n_outputs: ClassVar[int] = 1
+    n_strata: ClassVar[int] = 4
+
+    def for_corpus(self, utterances: pd.DataFrame) -> Regression:
+        return self
+
+    def encode(self, utterances: pd.DataFrame) -> np.ndarray:
+        """Rating per manifest row, NaN where the row (or the whole corpus) has none."""
+        if self.column not in utterances:
+            return np.full(len(utterances), np.nan)
+        return utterances[self.column].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def labelled(self, labels: np.ndarray) -> np.ndarray:
+        return np.isfinite(np.asarray(labels, dtype=np.float64))
+
+    def missing(self, labels: np.ndarray) -> str:
+        if len(np.unique(labels[self.labelled(labels)])) >= 2:
+            return ""
+        return f"the target corpus has fewer than 2 distinct {self.column} values"
+
+    def strata(self, labels: np.ndarray) -> np.ndarray:
+        """Quartile of each rating, so every label fraction spans the whole scale."""
+        labels = np.asarray(labels, dtype=np.float64)
+        edges = np.quantile(labels, np.arange(1, self.n_strata) / self.n_strata) if len(labels) else []
+        return np.searchsorted(edges, labels, side="right").astype(np.int64)
+
+    def loss(self, labels: np.ndarray, balanced: bool) -> nn.Module:
+        """1 - CCC (see ConcordanceLoss); class balancing has no meaning for ratings."""
+        return ConcordanceLoss()
+
+    @torch.no_grad()
+    def init_output(self, layer: nn.Linear, labels: np.ndarray) -> None:
+        """Start at the mean training rating. From far off it, 1 - CCC hardly moves the output: with the
+        covariance near 0 at the start, so is the gradient of the mean-gap term."""
+        layer.bias.fill_(float(np.mean(labels)))
+
+    def targets(self, labels: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(labels.astype(np.float32))
+
+    def outputs(self, logits: torch.Tensor) -> torch.Tensor:
+        """Segment outputs: the rating."""
+        return logits[:, 0]
+
+    def decide(self, outputs: np.ndarray) -> np.ndarray:
+        return outputs
+
+    def utterance_outputs(self, outputs: np.ndarray, utt_index: np.ndarray, n_utts: int) -> np.ndarray:
+        """One rating per utterance: the mean of its segments' ratings."""
+        return segment_mean(outputs, utt_index, n_utts)
+
+    def score(self, truth: np.ndarray, predicted: np.ndarray) -> float:
+        return ccc(truth, predicted)
+
+    def confusion(self, truth: np.ndarray, predicted: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def chance(self, n_classes: int | None = None) -> float:
+        """CCC of any constant prediction: 0."""
+        return 0.0
+
+
+Task = Classification | Regression
 _REGISTRY: dict[str, Task] = {}
 
 
@@ -143,6 +243,8 @@ register(Classification("arousal", "arousal", ("low", "high"), indexed=True))
 register(Classification("valence", "valence", ("negative", "positive"), indexed=True))
 register(Classification("emotion4", "emotion4", EMOTION4))
 register(Classification("emotion", "emotion", CATEGORIES, per_corpus=True))
+register(Regression("arousal_rating", "arousal_rating"))
+register(Regression("valence_rating", "valence_rating"))
 
 # What an experiment runs unless its config names tasks: the paper's classification tasks.
 DEFAULT_TASKS = ("arousal", "valence", "emotion4", "emotion")
@@ -161,13 +263,13 @@ def get_task(name: str) -> Task:
 
 
 def task_classes(task: str, utterances: pd.DataFrame | None = None) -> tuple[str, ...]:
-    """Class names of `task`; for `emotion`, the table's categories present in `utterances`."""
+    """Class names of `task` (none for a rating); for `emotion`, the table's categories present in `utterances`."""
     found = get_task(task)
     return found.for_corpus(utterances).classes if utterances is not None else found.classes
 
 
 def chance_level(task: str, n_classes: int | None = None) -> float:
-    """The score of a constant or random guess: 1 / classes for UAR."""
+    """The score of a constant or random guess: 1 / classes for UAR, 0 for CCC."""
     return get_task(task).chance(n_classes)
 
 
@@ -181,7 +283,8 @@ def known_chance(task: str, classes: Mapping[str, Sequence[str]] | None = None) 
 
 
 def encode_task(utterances: pd.DataFrame, task: str) -> np.ndarray:
-    """Label per manifest row for `task`: a class index (-1 = none), classes as `task_classes` gives them."""
+    """Label per manifest row for `task`: a class index (-1 = none; classes as `task_classes` gives them) or a
+    rating (NaN = none)."""
     return get_task(task).for_corpus(utterances).encode(utterances)
 
 

@@ -1,4 +1,4 @@
-"""From segment outputs to one output per utterance: a vote for classes."""
+"""From segment outputs to one output per utterance: a vote for classes, the mean for ratings."""
 
 from __future__ import annotations
 
@@ -41,3 +41,11 @@ def majority_vote(segment_probs: np.ndarray, utt_index: np.ndarray, n_utts: int)
     preds = np.where(tied, mean_probs, -np.inf).argmax(axis=1)
     return preds, mean_probs
 
+
+def segment_mean(segment_values: np.ndarray, utt_index: np.ndarray, n_utts: int) -> np.ndarray:
+    """Mean of each utterance's segment values (a rating per segment in, one per utterance out)."""
+    values = np.asarray(segment_values, dtype=np.float64)
+    if values.ndim != 1:
+        raise AvspnetError(f"segment_mean: values must be one per segment, got shape {values.shape}")
+    n_segments = _segments_per_utterance("segment_mean", len(values), utt_index, n_utts)
+    return np.bincount(np.asarray(utt_index, dtype=np.int64), weights=values, minlength=n_utts) / n_segments

@@ -84,7 +84,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         tasks = available_tasks(utterances, config.tasks)
         if not tasks:
             raise CorpusError(f"target {config.target.name or config.target.manifest}: none of the tasks "
-                              f"{', '.join(config.tasks)} has all its classes in this corpus; nothing to run")
+                              f"{', '.join(config.tasks)} has its labels in this corpus (see the log); nothing to run")
         background = None
         if any(is_recipe(name) for name in config.frontends):
             background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,

@@ -19,9 +19,9 @@ RESULT_COLUMNS = ("frontend", "task", "fraction", "fold", "n_test")
 CELL = ["frontend", "task", "fraction"]
 
 
-def metric_columns(frame: pd.DataFrame) -> list[str]:
-    """The metric columns a results or summary table holds, in METRICS order."""
-    return [m.column for m in METRICS if m.column in frame.columns or f"{m.column}_mean" in frame.columns]
+def metric_columns(results: pd.DataFrame) -> list[str]:
+    """The metric columns per-fold results hold, in METRICS order."""
+    return [m.column for m in METRICS if m.column in results.columns]
 
 
 def task_metric(task: str) -> Metric:
