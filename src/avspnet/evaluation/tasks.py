@@ -2,11 +2,11 @@
 
 As an s3prl downstream expert owns its loss and metric, a task here owns
 everything that depends on what is recognised: its classes (or none), how
-manifest rows become labels, which rows are labelled, what its folds and
-label fractions are stratified by, the head's output size and loss, how
-segment outputs become an utterance's output, and the score. Fold
-planning, the grid and the report ask the task; adding one is one
-`register(...)` of a `Classification` or `Regression`.
+manifest rows become labels, which rows are labelled, what its label
+fractions and validation speakers are balanced over, the head's output
+size, initialisation and loss, how segment outputs become an utterance's
+output, and the score. Fold planning, the grid and the report ask the
+task; adding one is one `register(...)` of a `Classification` or `Regression`.
 
 arousal, valence and emotion4 have fixed classes; `emotion` takes every
 category of the label table that the target corpus has (RAVDESS 8, CASIA 6,
@@ -24,13 +24,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import confusion_matrix
 from torch import nn
 
 from ..corpora.labels import CATEGORIES
 from ..corpora.manifest import EMOTION4
 from ..errors import AvspnetError, CorpusError
-from .metrics import CCC, UAR, Metric, ccc, uar
+from .metrics import CCC, UAR, Metric, ccc, confusion, uar
 from .vote import majority_vote, segment_mean
 
 
@@ -124,8 +123,7 @@ class Classification:
         return uar(truth, predicted, labels=np.arange(len(self.classes)))
 
     def confusion(self, truth: np.ndarray, predicted: np.ndarray) -> np.ndarray | None:
-        n = len(self.classes)
-        return confusion_matrix(truth, predicted, labels=np.arange(n))
+        return confusion(truth, predicted, len(self.classes))
 
     def chance(self, n_classes: int | None = None) -> float:
         """UAR of a constant or random guess: 1 / number of classes."""
