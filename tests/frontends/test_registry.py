@@ -15,6 +15,7 @@ from avspnet.downstream.grid import GridJob, run_job
 from avspnet.downstream.head import Head
 from avspnet.downstream.splits import FoldSplit, FractionSplit
 from avspnet.errors import AvspnetError, ConfigError, ModelFileError
+from avspnet.evaluation.tasks import get_task
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet, load_segments
 from avspnet.features.segments import cut_segments, segment_sample_spans
@@ -211,7 +212,7 @@ def test_standardisation_sees_only_the_fitted_rows(monkeypatch, tmp_path):
     split = FoldSplit(task="arousal", fold=0, test=test,
                       fractions={1.0: FractionSplit(fit=np.arange(0, 12), val=np.arange(12, 16))})
     job = GridJob(frontend="egemaps", embeddings=path, split=split, utt_labels=labels, utt_index=utt_index,
-                  n_classes=2, config=transfer_preset("tuned", hidden=(8,), epochs=2, patience=0), seed=0)
+                  task=get_task("arousal"), config=transfer_preset("tuned", hidden=(8,), epochs=2, patience=0), seed=0)
     run_job(job)
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], vectors[np.isin(utt_index, np.arange(12))])

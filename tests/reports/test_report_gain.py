@@ -121,3 +121,13 @@ def test_bad_run_folders_are_named(tmp_path):
     (one / "run.json").write_text(json.dumps(info))
     with pytest.raises(AvspnetError, match="lacks network"):
         read_run(one)
+
+
+def test_rating_tasks_sit_the_gain_study_out():
+    frame = per_fold({"AE": 0.05})
+    ratings = pd.DataFrame([{"frontend": f, "task": "arousal_rating", "fraction": 1.0, "fold": k, "ccc": 0.1 * k,
+                             "n_test": 20} for f in ("R", "AE") for k in range(5)])
+    gains = paired_gains(pd.concat([frame, ratings], ignore_index=True))
+    assert set(gains["task"]) == set(TASKS) and gains["gain"].notna().all()
+    with pytest.raises(AvspnetError, match="no class task"):
+        paired_gains(ratings)
