@@ -22,7 +22,6 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..content import manifest_audio_keys
