@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from avspnet.configio import to_dict
-from avspnet.downstream.fit import fit_head, predict_proba, transfer_preset
+from avspnet.downstream.fit import fit_head, predict_outputs, transfer_preset
 from avspnet.downstream.head import Head, RecognitionModel, load_recognizer, save_recognizer
 from avspnet.downstream.predict import predict_file
-from avspnet.downstream.vote import majority_vote
+from avspnet.evaluation.tasks import get_task
+from avspnet.evaluation.vote import majority_vote
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet
 from avspnet.features.segments import cut_segments
@@ -25,6 +26,7 @@ from avspnet.training.transfer import embed, module_digest
 
 TINY = ModelConfig(channels=4, embed_dim=32, latent_dim=8, head_dims=(16, 8))
 FAST = transfer_preset("tuned", hidden=(32, 16), epochs=15, patience=0, batch_size=32)
+AROUSAL = get_task("arousal")
 
 
 def _segments(n, seed=0):
@@ -40,8 +42,8 @@ def _separable(n=240, dim=12, seed=0):
 
 def test_head_learns_separable_data():
     x, y = _separable()
-    fit = fit_head(x[:160], y[:160], x[160:200], y[160:200], 2, FAST, seed=0)
-    accuracy = (predict_proba(fit.head, x[200:]).argmax(1) == y[200:]).mean()
+    fit = fit_head(x[:160], y[:160], x[160:200], y[160:200], AROUSAL, FAST, seed=0)
+    accuracy = (predict_outputs(fit.head, x[200:], AROUSAL).argmax(1) == y[200:]).mean()
     assert accuracy > 0.9
     # patience 0 runs every epoch; the kept epoch is the first with the best validation UAR
     uars = [row["val_uar"] for row in fit.history]
@@ -50,10 +52,10 @@ def test_head_learns_separable_data():
 
 def test_fit_is_deterministic_for_a_seed():
     x, y = _separable()
-    a = fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=3)
-    b = fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=3)
+    a = fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=3)
+    b = fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=3)
     assert all(torch.equal(a.head.state_dict()[k], b.head.state_dict()[k]) for k in a.head.state_dict())
-    other = fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=4)
+    other = fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=4)
     assert not all(torch.equal(a.head.state_dict()[k], other.head.state_dict()[k]) for k in a.head.state_dict())
 
 
@@ -62,7 +64,7 @@ def test_fit_leaves_the_callers_rng_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    fit_head(x[:160], y[:160], x[160:], y[160:], 2, FAST, seed=3)
+    fit_head(x[:160], y[:160], x[160:], y[160:], AROUSAL, FAST, seed=3)
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -95,10 +97,10 @@ def test_frozen_encoder_unchanged_and_cached_path_matches_in_forward(tmp_path, p
     np.save(path, embeddings)
     other = EncoderFrontEnd("other", Encoder(TINY).eval(), to_dict(TINY))
     assert cached_embeddings(other, segment_set, "toy", context).path != path
-    fit = fit_head(embeddings[:32], labels[:32], embeddings[32:], labels[32:], 2, FAST, seed=1)
+    fit = fit_head(embeddings[:32], labels[:32], embeddings[32:], labels[32:], AROUSAL, FAST, seed=1)
     assert module_digest(encoder) == before
     model = RecognitionModel(encoder, fit.head, precision).eval()
-    cached = predict_proba(fit.head, embeddings)
+    cached = predict_outputs(fit.head, embeddings, AROUSAL)
     # what `predict` serves is what the head was trained on: the same precision, the same path
     np.testing.assert_allclose(model.segment_probabilities(segments), cached, atol=1e-6)
     with torch.no_grad():
@@ -167,7 +169,7 @@ def test_saved_model_predicts_a_file_at_its_recorded_precision(tmp_path, voice, 
     # the numbers of the head on the file's own segments embedded at the recorded precision, not the other one
     features = FeatureConfig()
     segments = cut_segments(file_spectrogram(audio, features), features)
-    served = {p: predict_proba(head, embed(encoder, segments, _cpu(p))) for p in ("fp32", "bf16")}
+    served = {p: predict_outputs(head, embed(encoder, segments, _cpu(p)), get_task("emotion4")) for p in ("fp32", "bf16")}
     np.testing.assert_allclose(prediction.segment_probabilities, served[precision], atol=1e-6)
     assert not np.array_equal(served["fp32"], served["bf16"])
     assert len(prediction.segment_labels) == 2

@@ -161,3 +161,29 @@ def test_missing_extra_fails_before_any_work(tiny_config, tmp_path, monkeypatch)
         run_experiment(replace(tiny_config, frontends=("AVSpNET_a", "whisper-base")), tmp_path / "run",
                        tmp_path / "cache", progress=False)
     assert not (tmp_path / "run").exists() and not (tmp_path / "cache").exists()
+
+
+def test_rating_tasks_run_end_to_end_and_report_ccc_per_fold(tiny_config, tmp_path):
+    config = replace(tiny_config, frontends=("logmel-stats", "R"),
+                     tasks=("arousal", "arousal_rating", "valence_rating"), export_models=True)
+    table = run_experiment(config, tmp_path / "run", tmp_path / "cache", progress=False)
+    per_fold = pd.read_csv(tmp_path / "run" / "per_fold.csv")
+    ratings = per_fold[per_fold["task"].isin(["arousal_rating", "valence_rating"])]
+    assert len(ratings) == 2 * 2 * 2 * 2  # front-ends x tasks x fractions x folds
+    assert ratings["ccc"].between(-1, 1).all() and ratings["uar"].isna().all()
+    arousal = per_fold[per_fold["task"] == "arousal"]
+    assert arousal["uar"].between(0, 1).all() and arousal["ccc"].isna().all()
+    cells = pd.read_csv(tmp_path / "run" / "table3.csv")
+    assert {"uar_mean", "uar_std", "ccc_mean", "ccc_std"} <= set(cells.columns)
+    text = table.read_text()
+    assert "CCC (concordance correlation coefficient) on utterances (arousal_rating, valence_rating)" in text
+    assert "arousal_rating 100% (CCC)" in text and "arousal 100% (UAR)" in text and "arousal_rating 0.000" in text
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert info["classes"]["arousal_rating"] == [] and set(info["exported_models"]) == {"arousal"}
+    assert (tmp_path / "run" / "confusions.png").exists()
+
+    only = run_experiment(replace(config, tasks=("valence_rating",)), tmp_path / "only", tmp_path / "cache",
+                          progress=False)
+    assert "UAR" not in only.read_text() and (tmp_path / "only" / "uar_vs_fraction.png").stat().st_size > 0
+    assert not (tmp_path / "only" / "confusions.png").exists()
+    assert json.loads((tmp_path / "only" / "run.json").read_text())["exported_models"] == {}

@@ -15,6 +15,7 @@ from avspnet.downstream.grid import GridJob, run_job
 from avspnet.downstream.head import Head
 from avspnet.downstream.splits import FoldSplit, FractionSplit
 from avspnet.errors import AvspnetError, ConfigError, ModelFileError
+from avspnet.evaluation.tasks import get_task
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet, load_segments
 from avspnet.features.segments import cut_segments, segment_sample_spans
@@ -211,7 +212,7 @@ def test_standardisation_sees_only_the_fitted_rows(monkeypatch, tmp_path):
     split = FoldSplit(task="arousal", fold=0, test=test,
                       fractions={1.0: FractionSplit(fit=np.arange(0, 12), val=np.arange(12, 16))})
     job = GridJob(frontend="egemaps", embeddings=path, split=split, utt_labels=labels, utt_index=utt_index,
-                  n_classes=2, config=transfer_preset("tuned", hidden=(8,), epochs=2, patience=0), seed=0)
+                  task=get_task("arousal"), config=transfer_preset("tuned", hidden=(8,), epochs=2, patience=0), seed=0)
     run_job(job)
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], vectors[np.isin(utt_index, np.arange(12))])
@@ -235,3 +236,22 @@ def test_whisper_pooling_and_logmel_bank():
     bank = mel_filterbank(FeatureConfig())
     assert bank.shape == (40, 200) and (bank.max(axis=1) > 0).all()
     assert (np.diff(bank.argmax(axis=1)) > 0).all()
+
+
+def test_auto_precision_pretraining_is_cached_apart_per_host_kind(monkeypatch, tmp_path):
+    """`precision: auto` pre-trains in bf16 on one host and fp32 on another: never one cache entry for both."""
+    from types import SimpleNamespace
+
+    from avspnet.frontends.encoder import pretrain_dir
+    from avspnet.training import device
+    from avspnet.training.pretrain_config import PretrainConfig
+
+    background = SimpleNamespace(key="bg")
+    dirs = {}
+    for native in (True, False):
+        monkeypatch.setattr(device, "cpu_has_native_bf16", lambda *args, native=native: native)
+        dirs[native] = pretrain_dir("AE", PretrainConfig(frontend="AE", device="cpu", precision="auto"), background,
+                                    tmp_path)
+    assert dirs[True] != dirs[False]
+    explicit = PretrainConfig(frontend="AE", device="cpu", precision="fp32")
+    assert pretrain_dir("AE", explicit, background, tmp_path) == dirs[False]

@@ -149,3 +149,13 @@ def test_a_bootstrap_over_too_few_folds_says_it_is_only_their_range(folds, degen
     assert ("]† |" in md) is degenerate
     table = pd.read_csv(tmp_path / "out" / "gain.csv")
     assert (table.loc[table["frontend"] == "AE", "ci_is_range"] == degenerate).all()
+
+
+def test_rating_tasks_sit_the_gain_study_out():
+    frame = per_fold({"AE": 0.05})
+    ratings = pd.DataFrame([{"frontend": f, "task": "arousal_rating", "fraction": 1.0, "fold": k, "ccc": 0.1 * k,
+                             "n_test": 20} for f in ("R", "AE") for k in range(5)])
+    gains = paired_gains(pd.concat([frame, ratings], ignore_index=True))
+    assert set(gains["task"]) == set(TASKS) and gains["gain"].notna().all()
+    with pytest.raises(AvspnetError, match="no class task"):
+        paired_gains(ratings)

@@ -14,6 +14,7 @@ session-grouped splits are speaker-independent (the usual leave-one-session-out)
 Arousal/valence: the activation/valence rating binarised against the mean
 of that speaker's ratings over all evaluated turns (as in the AV-SpNET
 paper); a rating equal to the mean gets no label. emotion4: neu hap+exc ang sad.
+arousal_rating / valence_rating: the activation / valence ratings themselves (1-5).
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def load(root: Path) -> pd.DataFrame:
             **label_fields(CATEGORIES.get(turn["code"], turn["code"]), "iemocap", outside),
             "arousal": split_rating(turn["activation"], mean["activation"]),
             "valence": split_rating(turn["valence"], mean["valence"]),
+            "arousal_rating": turn["activation"],
+            "valence_rating": turn["valence"],
             "raw_category": turn["code"],
             "raw_valence": turn["ratings"][0],
             "raw_activation": turn["ratings"][1],

@@ -5,7 +5,8 @@ recording; empty means the whole file. Gold labels are nullable:
 `arousal`/`valence` are 1 (high/positive),
 0 (low/negative) or missing; `emotion4` is one of EMOTION4 or empty. A
 category outside a task's mapping is kept in `emotion` and simply has no
-label for that task.
+label for that task. `arousal_rating` / `valence_rating` (optional floats,
+on the corpus' own scale) are dimensional ratings where a corpus has them.
 
 A cell is what it says or an error: a number that does not parse (`0,956`),
 a window that is negative or ends before it starts, a label other than
@@ -38,6 +39,8 @@ CORE_COLUMNS = (
     "transcript", "emotion", "arousal", "valence", "emotion4", "start_s", "end_s",
 )
 LABEL_COLUMNS = ("arousal", "valence", "emotion4")
+# Optional: present only where the corpus has ratings; NaN = this utterance has none.
+RATING_COLUMNS = ("arousal_rating", "valence_rating")
 RAW_PREFIX = "raw_"
 
 
@@ -54,11 +57,12 @@ def make_manifest(rows: list[dict], source: str | Path | None = None) -> pd.Data
         if column not in frame:
             frame[column] = None
     raw = sorted(c for c in frame.columns if c.startswith(RAW_PREFIX))
-    extra = sorted(set(frame.columns) - set(CORE_COLUMNS) - set(raw))
+    ratings = [c for c in RATING_COLUMNS if c in frame]
+    extra = sorted(set(frame.columns) - set(CORE_COLUMNS) - set(ratings) - set(raw))
     if extra:
         raise CorpusError(f"{where}unexpected manifest columns {extra}; raw label fields must start with "
                           f"{RAW_PREFIX!r}")
-    frame = frame[list(CORE_COLUMNS) + raw]
+    frame = frame[list(CORE_COLUMNS) + ratings + raw]
     frame = _normalise_dtypes(frame, where)
     duplicated = frame["utt_id"][frame["utt_id"].duplicated()]
     if len(duplicated):
@@ -75,6 +79,7 @@ NUMBER_RULES: dict[str, tuple[Callable[[float], bool], str]] = {
     "end_s": (lambda x: x > 0, "is not a positive number of seconds"),
     "arousal": (lambda x: x in (0, 1), "is not 0 or 1"),
     "valence": (lambda x: x in (0, 1), "is not 0 or 1"),
+    **{column: (lambda x: True, "is not a finite number") for column in RATING_COLUMNS},
 }
 
 
@@ -125,7 +130,7 @@ def _normalise_dtypes(frame: pd.DataFrame, where: str = "") -> pd.DataFrame:
     for column in frame.columns:
         if column.startswith(RAW_PREFIX):
             frame[column] = frame[column].fillna("").astype(str)
-    for column in NUMBER_RULES:
+    for column in (c for c in NUMBER_RULES if c in frame):
         numbers = _numbers(frame, column, where)
         frame[column] = numbers.astype("Int64") if column in ("arousal", "valence") else numbers
     reversed_ = frame["end_s"] <= frame["start_s"]

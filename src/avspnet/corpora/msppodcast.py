@@ -8,7 +8,8 @@ X no agreement. Optional transcripts: Transcripts/<stem>.txt.
 Arousal/valence: EmoAct/EmoVal (1-7 consensus scale) split at the scale
 midpoint 4: above is high/positive, below low/negative, exactly 4 or blank
 gets no label; a rating that is not a number from 1 to 7 is a counted skip
-naming the file and its values. emotion4 comes from EmoClass.
+naming the file and its values; arousal_rating / valence_rating keep EmoAct /
+EmoVal themselves (blank = none). emotion4 comes from EmoClass.
 Group: the podcast, the first number of `MSP-PODCAST_0001_0008.wav`.
 Speaker: `msppodcast_<SpkrID>`; an `Unknown` or empty SpkrID becomes the
 pseudo speaker `msppodcast_unknown_<podcast>` (an unidentified voice is most
@@ -89,6 +90,8 @@ def load(root: Path) -> pd.DataFrame:
             **label_fields(EMOTIONS.get(row["EmoClass"], row["EmoClass"]), "msppodcast", outside),
             "arousal": split_rating(activation, MIDPOINT),
             "valence": split_rating(valence, MIDPOINT),
+            "arousal_rating": activation,
+            "valence_rating": valence,
             "raw_emoclass": row["EmoClass"],
             "raw_activation": row["EmoAct"],
             "raw_valence": row["EmoVal"],

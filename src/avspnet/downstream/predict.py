@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from ..configio import from_dict
+from ..evaluation.vote import majority_vote
 from ..features.config import FeatureConfig
 from ..features.segments import cut_segments
 from ..features.spectrogram import file_spectrogram
 from .head import RecognitionModel
-from .vote import majority_vote
 
 
 @dataclass

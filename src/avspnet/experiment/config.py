@@ -14,7 +14,7 @@ from pathlib import Path
 from ..configio import from_dict, read_yaml
 from ..downstream.fit import TransferConfig, transfer_preset
 from ..errors import ConfigError
-from ..evaluation.tasks import TASKS
+from ..evaluation.tasks import DEFAULT_TASKS, task_names
 from ..features.config import FeatureConfig
 from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
 from ..proxy import ProxyConfig
@@ -66,7 +66,7 @@ class ExperimentConfig:
     pretrain: PretrainConfig = field(default_factory=lambda: PretrainConfig(frontend="AVSpNET_a"))
     # Any front-end registry name (`avspnet frontends`), incl. checkpoint:PATH (relative to the config file).
     frontends: tuple[str, ...] = FRONTENDS
-    tasks: tuple[str, ...] = TASKS
+    tasks: tuple[str, ...] = DEFAULT_TASKS
     fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     n_folds: int = 5
     folds: str = "speaker"
@@ -85,9 +85,9 @@ class ExperimentConfig:
             entry(name)
         if len(set(self.frontends)) != len(self.frontends):
             raise ConfigError(f"frontends lists a name twice: {list(self.frontends)}")
-        bad_tasks = sorted(set(self.tasks) - set(TASKS))
+        bad_tasks = sorted(set(self.tasks) - set(task_names()))
         if bad_tasks:
-            raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(TASKS)}")
+            raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(task_names())}")
         if self.folds not in FOLDS:
             raise ConfigError(f"folds must be one of {', '.join(FOLDS)}, got {self.folds!r}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):

@@ -17,7 +17,7 @@ from ..content import default_cache_dir
 from ..downstream.grid import GridJob, run_grid
 from ..downstream.splits import available_tasks, plan_splits
 from ..errors import CorpusError
-from ..evaluation.tasks import encode_task, task_classes
+from ..evaluation.tasks import get_task
 from ..frontends import EmbedContext, EncoderFrontEnd, FrontEnd, build, cached_embeddings, check, is_recipe
 from ..log import get_logger
 from ..models.config import ModelConfig, network_name
@@ -91,12 +91,13 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         tasks = available_tasks(utterances, config.tasks)
         if not tasks:
             raise CorpusError(f"target {config.target.name or config.target.manifest}: none of the tasks "
-                              f"{', '.join(config.tasks)} has all its classes in this corpus; nothing to run")
+                              f"{', '.join(config.tasks)} has its labels in this corpus (see the log); nothing to run")
         background = None
         if any(is_recipe(name) for name in config.frontends):
             background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
                                          workers, progress) or unlabeled_target(target)
-    classes = {task: task_classes(task, utterances) for task in tasks}
+    bound = {task: get_task(task).for_corpus(utterances) for task in tasks}
+    classes = {task: bound[task].classes for task in tasks}
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
                          config.transfer.val_speaker_fraction, config.seed, config.folds)
     estimate = estimate_seconds(config, background, target, splits, workers, cache_dir)
@@ -120,22 +121,23 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                                  "per_utterance_s": round(done.seconds / max(len(utterances), 1), 4)}
             log.info("embedded %s: %s%s", name, format_duration(done.seconds), " (cached)" if done.cached else "")
     with timer.stage("transfer grid"):
-        labels = {task: encode_task(utterances, task, classes[task]) for task in tasks}
+        labels = {task: bound[task].encode(utterances) for task in tasks}
         jobs = [GridJob(frontend=name, embeddings=embeddings[name], split=split, utt_labels=labels[split.task],
-                        utt_index=target.segments.utt_index, n_classes=len(classes[split.task]),
+                        utt_index=target.segments.utt_index, task=bound[split.task],
                         config=config.transfer, seed=config.seed)
                 for name in config.frontends for split in splits]
         outcomes = run_grid(jobs, workers, progress)
     results = pd.DataFrame([row for outcome in outcomes for row in outcome.rows])
     confusions: dict[tuple[str, str], np.ndarray] = {}
     for outcome in outcomes:
-        key = (outcome.frontend, outcome.task)
-        confusions[key] = confusions.get(key, 0) + outcome.confusion
+        if outcome.confusion is not None:  # tasks with classes only
+            key = (outcome.frontend, outcome.task)
+            confusions[key] = confusions.get(key, 0) + outcome.confusion
 
     exported = {}
     if config.export_models:
         with timer.stage("export models"):
-            exported = export_models(config, results, frontends, embeddings, target, labels, classes,
+            exported = export_models(config, results, frontends, embeddings, target, labels, bound,
                                      out_dir / "models")
 
     network = run_network(frontends)
@@ -153,7 +155,8 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         table_md, _ = write_table3(results, out_dir, title=title, notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks, classes=classes)
         plot_uar_vs_fraction(results, out_dir / "uar_vs_fraction.png", config.frontends, tasks, classes=classes)
-        plot_confusions(confusions, classes, out_dir / "confusions.png")
+        if confusions:
+            plot_confusions(confusions, classes, out_dir / "confusions.png")
     info = run_info(to_dict(config), seeds={"seed": config.seed},
                     data_hashes={"target": target.manifest_hash,
                                  **{f"background/{k}": v

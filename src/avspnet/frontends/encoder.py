@@ -85,8 +85,11 @@ def pretrained_frontend(name: str, settings: PretrainConfig, background: Backgro
 
 
 def pretrain_dir(name: str, settings: PretrainConfig, background: Background, cache_dir: Path) -> Path:
-    """Where recipe `name` on `background` is (or will be) cached: keyed by settings and background content."""
-    settings = replace(settings, frontend=name)
+    """Where recipe `name` on `background` is (or will be) cached: keyed by settings and background content.
+
+    `precision: auto` is keyed by what it resolves to here, so a cache shared by a bf16 and an AVX2-only
+    host never hands one the other's pre-training."""
+    settings = replace(settings, frontend=name, precision=settings.runtime().precision)
     return Path(cache_dir) / "frontends" / f"{name}_{config_hash({'pretrain': to_dict(settings), 'background': background.key})}"
 
 

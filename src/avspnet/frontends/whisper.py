@@ -23,7 +23,6 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..audio import load_audio
 from ..configio import config_hash
 from ..features.dataset import SegmentSet
 from ..proxy.transcribe import INSTALL_HINT, PARTS, model_dir
@@ -64,8 +63,9 @@ class WhisperBase(FrontEnd):
 
     def content_hash(self) -> str:
         versions = {name: importlib.metadata.version(name.replace("_", "-")) for name in (*PACKAGES, "torch")}
+        # Version 3: a windowed row's vectors are of its window (version 2 read the whole file).
         return "whisper-base-" + config_hash({"versions": versions, "runtime": "torch-float32-short-window",
-                                              "pool": "mean-in-span", "version": 2})
+                                              "pool": "mean-in-span", "version": 3})
 
     def precision(self, runtime: Runtime) -> str:
         """The run's precision (bf16 autocast where it is bf16), on the CPU whatever the run's device."""
@@ -104,8 +104,8 @@ class WhisperBase(FrontEnd):
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
         out = np.zeros((len(segments), DIM), dtype=np.float32)
         rate = context.features.sample_rate
-        for path, rows, starts, ends in tqdm(utterance_jobs(segments, context), desc="whisper-base", unit="utt",
-                                             disable=not context.progress):
-            samples = load_audio(path, rate)
+        for window, rows, starts, ends in tqdm(utterance_jobs(segments, context), desc="whisper-base", unit="utt",
+                                               disable=not context.progress):
+            samples = window.load(rate)
             out[rows] = pool_spans(self.utterance_frames(samples, context), starts, ends, len(samples))
         return out

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AvspnetError
-from ..evaluation.tasks import TASK_CLASSES
+from ..evaluation.tasks import task_names
 from .figure import new_figure, save_png
 from .html import write_report_html
 from .plots import MARKERS
@@ -74,7 +74,7 @@ def read_run(run_dir: str | Path) -> StudyRun:
         raise AvspnetError(f"{info_path}: invalid JSON: {exc}") from None
     _check_run_info(info, info_path)
     try:
-        per_fold = check_results(pd.read_csv(fold_path))
+        per_fold = uar_results(pd.read_csv(fold_path))
     except (AvspnetError, ValueError) as exc:  # pandas parse errors are ValueErrors
         raise AvspnetError(f"{fold_path}: {exc}") from None
     config = info["config"]
@@ -112,6 +112,14 @@ def _check_run_info(info: object, info_path: Path) -> None:
         need(phases, dict, f"pretrain.{frontend}")
         for phase, summary in phases.items():
             need(summary, dict, f"pretrain.{frontend}.{phase}")
+
+
+def uar_results(per_fold: pd.DataFrame) -> pd.DataFrame:
+    """The checked per-fold rows of class tasks: gains are in UAR, so rating tasks (CCC) sit the study out."""
+    frame = check_results(per_fold)
+    if "uar" not in frame:
+        raise AvspnetError("results hold no class task (UAR); gains over R are in UAR")
+    return frame[frame["uar"].notna()]
 
 
 def _cell_seed(seed: int, *parts: object) -> int:
@@ -161,7 +169,7 @@ def paired_gains(per_fold: pd.DataFrame, baseline: str = BASELINE, seed: int = 0
     UAR units (0-1). A front-end fold without the
     baseline's counterpart (or the reverse) is an error, never silently dropped.
     """
-    frame = check_results(per_fold)
+    frame = uar_results(per_fold)
     keys = ["task", "fraction", "fold"]
     base = frame[frame["frontend"] == baseline][keys + ["uar"]]
     if base.empty:
@@ -236,7 +244,7 @@ def _hours_label(hours: float) -> str:
 
 
 def _task_order(tasks: Sequence[str]) -> list[str]:
-    return ordered(list(tasks), tuple(TASK_CLASSES))
+    return ordered(list(tasks), task_names())
 
 
 def _is_range(flag: object) -> bool:
