@@ -15,7 +15,7 @@ import torch
 import avspnet.ingest.vad as vad
 from avspnet.cli import main
 from avspnet.downstream.head import load_recognizer
-from avspnet.downstream.predict import SPEAKER_NORMALISATION, Item, Predictor
+from avspnet.downstream.predict import SPEAKER_NORMALISATION, Item, Predictor, predict_file
 from avspnet.ingest import ingest_media
 from test_hardening import _saved_model
 
@@ -185,6 +185,23 @@ def test_long_files_are_cut_into_utterances_with_times_speakers_and_timelines(mo
                  "--cache-dir", str(tmp_path / "cache")]) == 0
     assert (tmp_path / "t.png").is_file()
     assert f"{first.resolve()} [0.0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("batch_segments", [1, 4, 512])
+def test_batched_predictions_are_each_files_own_in_input_order(model, tmp_path, voice, batch_segments):
+    """Files embedded together give what each gives alone; a bad file in a batch fails alone, in its place."""
+    files = [voice(tmp_path / f"{i}.wav", seconds=0.5 + i, f0=100 + 30 * i, seed=i) for i in range(4)]
+    (tmp_path / "bad.wav").write_bytes(b"RIFF" + bytes(300))
+    items = [Item(str(p)) for p in files[:2]] + [Item(str(tmp_path / "bad.wav"))] + [Item(str(p)) for p in files[2:]]
+    loaded, metadata = load_recognizer(model)
+    predictor = Predictor(loaded, metadata, batch_segments=batch_segments)
+    outcomes = list(predictor.outcomes(items))
+    assert [o.item for o in outcomes] == items and [bool(o.error) for o in outcomes] == [0, 0, 1, 0, 0]
+    for outcome in (o for o in outcomes if not o.error):
+        alone = predict_file(loaded, metadata, outcome.item.path)
+        (batched,) = outcome.predictions
+        assert batched.label == alone.label and batched.n_segments == alone.n_segments
+        np.testing.assert_allclose(batched.segment_probabilities, alone.segment_probabilities, atol=1e-5)
 
 
 def test_a_long_file_without_speech_fails_alone(model, tmp_path, voice, caplog):

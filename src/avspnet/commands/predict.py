@@ -80,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
     recordings: dict[str, list[dict]] = {}
     failed = len(missing)
     with logging_redirect_tqdm():
-        for item in tqdm(items, desc="predict", unit="file", disable=args.quiet):
-            outcome = predictor.outcome(item)
+        for outcome in tqdm(predictor.outcomes(items), total=len(items), desc="predict", unit="file",
+                            disable=args.quiet):
+            item = outcome.item
             if outcome.error:
                 failed += 1
                 reason = outcome.error if item.path in outcome.error else f"{item.path}: {outcome.error}"
