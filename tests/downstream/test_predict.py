@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -222,6 +223,15 @@ def test_cutting_a_file_in_process_leaves_torch_threads_as_they_were(tmp_path, v
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
+
+
+def test_voice_clusters_print_no_import_warnings(tmp_path):
+    """resemblyzer's imports (webrtcvad's pkg_resources, an old scipy namespace) warn on the user's terminal
+    unless the first of them runs where the warnings are silenced."""
+    code = "import numpy as np; from avspnet.ingest.speakers import embed; embed(np.ones(16000, np.float32) * 0.1)"
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "pkg_resources" not in done.stderr and "scipy.ndimage.morphology" not in done.stderr, done.stderr
 
 
 @pytest.mark.integration

@@ -118,8 +118,8 @@ def _show(outcome: Outcome, args: argparse.Namespace, metadata: dict) -> None:
 
 def _record(prediction: Prediction, task: str, segments: bool) -> dict:
     row = prediction_row(prediction)
-    record = {**{k: row[k] for k in COLUMNS}, "task": task, "label": prediction.label,
-              "probabilities": prediction.probabilities, "n_segments": prediction.n_segments}
+    record = {**{k: row[k] for k in COLUMNS}, "task": task, "probabilities": prediction.probabilities,
+              "n_segments": prediction.n_segments}
     if segments:
         names = list(prediction.probabilities)
         record["segments"] = [dict(zip(names, map(float, probs))) for probs in prediction.segment_probabilities]
