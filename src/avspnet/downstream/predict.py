@@ -1,18 +1,70 @@
-"""Utterance and segment predictions of a saved recognition model for audio files."""
+"""Predictions of a saved recognition model for files, folders, globs, manifest rows and long recordings.
+
+Inputs become `Item`s: a whole file, or a manifest row's window of one. A
+whole file longer than `long_s` is a recording (a podcast episode): the
+ingest path cuts it (silero VAD, utterances of `min_s`..`max_s` seconds,
+resemblyzer voice clusters, no ASR) and each utterance gets its own
+prediction with its times and speaker. A shorter file, or a window, is one
+utterance: cut into segments as in training (a short one padded to one
+segment), embedded at the model's precision, and voted.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import glob
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from ..audio import Window, audio_info, manifest_windows
 from ..configio import from_dict
+from ..corpora.files import read_table
+from ..corpora.manifest import make_manifest
+from ..errors import AudioError, ConfigError, CorpusError, ModelFileError
 from ..evaluation.vote import majority_vote
 from ..features.config import FeatureConfig
 from ..features.segments import cut_segments
 from ..features.spectrogram import file_spectrogram
+from ..ingest import IngestConfig, ingest_media
+from ..ingest.run import MEDIA_SUFFIXES, find_media
+from ..log import SkipLog
+from ..training.transfer import EMBED_BATCH
 from .head import RecognitionModel
+
+LONG_S = 30.0
+# A CSV given as an input is a list of utterances (a manifest), not audio.
+MANIFEST_SUFFIX = ".csv"
+GLOB_CHARACTERS = "*?["
+# Output column of each class's probability: p_<class name>.
+PROBABILITY_PREFIX = "p_"
+# What a model that normalises its embeddings per speaker records in its metadata (none is written yet).
+SPEAKER_NORMALISATION = "speaker_normalisation"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input: a whole file (cut into utterances when long) or a manifest row's window of a file."""
+
+    path: str
+    start_s: float | None = None
+    end_s: float | None = None
+    speaker: str = ""
+
+    @property
+    def whole(self) -> bool:
+        return self.start_s is None and self.end_s is None
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """What gets one prediction: the audio to read, where it lies in its file, and who speaks ('' unknown)."""
+
+    window: Window
+    start_s: float
+    end_s: float
+    speaker: str = ""
 
 
 @dataclass
@@ -22,17 +74,214 @@ class Prediction:
     probabilities: dict[str, float]
     segment_labels: list[str]
     segment_probabilities: np.ndarray
+    start_s: float = 0.0
+    end_s: float = 0.0
+    speaker: str = ""
+
+    @property
+    def n_segments(self) -> int:
+        return len(self.segment_probabilities)
+
+
+@dataclass
+class Outcome:
+    """One item's predictions (several for a long recording), or why it failed."""
+
+    item: Item
+    predictions: list[Prediction] = field(default_factory=list)
+    error: str = ""
+    long: bool = False
+
+
+def window_segments(metadata: dict, window: Window) -> np.ndarray:
+    """The model's input for one window: its spectrogram cut into segments as in training (a short one padded
+    to one segment). Reads the audio: an AudioError for a file that cannot be used."""
+    features = replace(from_dict(FeatureConfig, metadata["features"], "model features"), short_policy="pad")
+    return cut_segments(file_spectrogram(window.path, features, window.start_s, window.end_s), features)
+
+
+def segment_probabilities(model: RecognitionModel, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """(n_segments, n_classes) probabilities per window, all windows embedded in one pass: the one place
+    `predict` embeds.
+
+    Today's models hold a spectrogram encoder; a model of another front-end
+    is routed here and in `window_segments` (a window, file and span, is
+    all any front-end needs). One pass over many windows: the encoder costs
+    about a quarter as much per segment in batches of hundreds as per file.
+    """
+    if not inputs:
+        return []
+    probs = model.segment_probabilities(np.concatenate(inputs))
+    return np.split(probs, np.cumsum([len(x) for x in inputs])[:-1])
+
+
+def voted(metadata: dict, utterance: Utterance, probs: np.ndarray) -> Prediction:
+    """An utterance's prediction: the majority of its segments' labels (ties: the mean probabilities)."""
+    names = metadata["class_names"]
+    predicted, mean_probs = majority_vote(probs, np.zeros(len(probs), dtype=np.int64), 1)
+    return Prediction(
+        path=utterance.window.path, label=names[int(predicted[0])],
+        probabilities={name: float(p) for name, p in zip(names, mean_probs[0])},
+        segment_labels=[names[i] for i in probs.argmax(axis=1)], segment_probabilities=probs,
+        start_s=utterance.start_s, end_s=utterance.end_s, speaker=utterance.speaker,
+    )
+
+
+def whole_file(path: str | Path, speaker: str = "") -> Utterance:
+    """A file as one utterance: from 0 to its duration (from the header)."""
+    return Utterance(Window("", str(path), None, None), 0.0, round(audio_info(path).duration_s, 3), speaker)
 
 
 def predict_file(model: RecognitionModel, metadata: dict, path: str | Path) -> Prediction:
-    """Cut the file as in training (short files padded to one segment), embed at the model's precision, vote."""
-    features = replace(from_dict(FeatureConfig, metadata["features"], "model features"), short_policy="pad")
-    segments = cut_segments(file_spectrogram(path, features), features)
-    probs = model.segment_probabilities(segments)
-    predicted, mean_probs = majority_vote(probs, np.zeros(len(probs), dtype=np.int64), 1)
-    names = metadata["class_names"]
-    return Prediction(
-        path=str(path), label=names[int(predicted[0])],
-        probabilities={name: float(p) for name, p in zip(names, mean_probs[0])},
-        segment_labels=[names[i] for i in probs.argmax(axis=1)], segment_probabilities=probs,
-    )
+    """A whole file's prediction, however long (`Predictor` cuts long recordings)."""
+    utterance = whole_file(path)
+    return voted(metadata, utterance, segment_probabilities(model, [window_segments(metadata, utterance.window)])[0])
+
+
+def recording_utterances(path: str, config: IngestConfig, cache_dir: Path | None) -> list[Utterance]:
+    """A long recording cut by the ingest path (cached per file and settings); speakers are its voice clusters."""
+    manifest = ingest_media([Path(path)], config, asr=False, cache_dir=cache_dir, workers=1, progress=False).manifest
+    return [Utterance(Window("", path, window.start_s, window.end_s), window.start_s, window.end_s, speaker)
+            for window, speaker in zip(manifest_windows(manifest), manifest["speaker"])]
+
+
+@dataclass
+class _Read:
+    """An item read and cut, waiting for its batch to be embedded (or why it could not be read)."""
+
+    item: Item
+    utterances: list[Utterance] = field(default_factory=list)
+    inputs: list[np.ndarray] = field(default_factory=list)
+    long: bool = False
+    error: str = ""
+
+
+@dataclass
+class Predictor:
+    """A loaded model with the rule for long files; one bad input never stops the others.
+
+    A recording's utterances always travel together (one `_Read`, never
+    split across batches): that is where speaker normalisation will take its
+    statistics, from the recording's utterances grouped by `speaker` (its
+    voice clusters; the whole recording when unknown), between encoder and
+    head. No model does yet, and one that records SPEAKER_NORMALISATION is
+    refused rather than served unnormalised vectors.
+    """
+
+    model: RecognitionModel
+    metadata: dict
+    long_s: float = LONG_S
+    ingest: IngestConfig = IngestConfig()
+    cache_dir: Path | None = None
+    batch_segments: int = EMBED_BATCH
+
+    def __post_init__(self) -> None:
+        if not self.long_s > 0:
+            raise ConfigError(f"--long-s must be a positive number of seconds, got {self.long_s}")
+        if self.metadata.get(SPEAKER_NORMALISATION):
+            raise ModelFileError(f"the model normalises its embeddings per speaker "
+                                 f"({self.metadata[SPEAKER_NORMALISATION]!r}), which this version of predict "
+                                 "cannot do yet; predicting without it would be wrong")
+
+    def utterances(self, item: Item) -> tuple[list[Utterance], bool]:
+        """The item's utterances, and whether it was a long recording cut by the ingest path."""
+        if item.whole:
+            utterance = whole_file(item.path, item.speaker)
+            if utterance.end_s > self.long_s:
+                return recording_utterances(item.path, self.ingest, self.cache_dir), True
+            return [utterance], False
+        start = item.start_s or 0.0
+        end = item.end_s if item.end_s is not None else round(audio_info(item.path).duration_s, 3)
+        return [Utterance(Window("", item.path, item.start_s, item.end_s), start, end, item.speaker)], False
+
+    def read(self, item: Item) -> _Read:
+        try:
+            utterances, long = self.utterances(item)
+            return _Read(item, utterances, [window_segments(self.metadata, u.window) for u in utterances], long)
+        except (AudioError, CorpusError) as exc:
+            return _Read(item, error=str(exc))
+
+    def outcomes(self, items: Sequence[Item]) -> Iterator[Outcome]:
+        """One outcome per item, in order; items are embedded together in batches of about `batch_segments`."""
+        pending: list[_Read] = []
+        for item in items:
+            pending.append(self.read(item))
+            if sum(len(x) for read in pending for x in read.inputs) >= self.batch_segments:
+                yield from self._embedded(pending)
+                pending = []
+        yield from self._embedded(pending)
+
+    def outcome(self, item: Item) -> Outcome:
+        return next(self.outcomes([item]))
+
+    def _embedded(self, reads: list[_Read]) -> Iterator[Outcome]:
+        probs = iter(segment_probabilities(self.model, [x for read in reads for x in read.inputs]))
+        for read in reads:
+            if read.error:
+                yield Outcome(read.item, error=read.error)
+            else:
+                yield Outcome(read.item, [voted(self.metadata, u, next(probs)) for u in read.utterances],
+                              long=read.long)
+
+
+def gather_inputs(inputs: Sequence[str | Path], skips: SkipLog) -> tuple[list[Item], list[tuple[str, str]]]:
+    """Items from files, folders, globs and manifest CSVs, and (input, why) for each input that names nothing.
+
+    A folder is searched recursively for audio and video files by suffix
+    (ingest's MEDIA_SUFFIXES; other files are counted skips). A pattern is
+    expanded here too (a quoted one reaches us unexpanded; `**` recurses);
+    what it matches is taken as a folder or by suffix. A file named outright
+    is read whatever its suffix, except a `.csv`, which is a manifest.
+    """
+    items: list[Item] = []
+    failed: list[tuple[str, str]] = []
+    for given in map(str, inputs):
+        path = Path(given)
+        if path.is_file() and path.suffix.lower() == MANIFEST_SUFFIX:
+            items += manifest_items(path, skips)
+        elif path.exists():
+            items += [Item(str(found)) for found in find_media([path], skips)]
+        elif any(character in given for character in GLOB_CHARACTERS):
+            matches = [Path(match) for match in sorted(glob.glob(given, recursive=True))]
+            if not matches:
+                failed.append((given, "no file matches this pattern"))
+            for match in matches:
+                if match.is_file() and match.suffix.lower() not in MEDIA_SUFFIXES:
+                    skips.skip(str(match), "not a media file name (ignored)")
+                else:
+                    items += [Item(str(found)) for found in find_media([match], skips)]
+        else:
+            failed.append((given, "not found"))
+    return list(dict.fromkeys(items)), failed
+
+
+def manifest_items(table: Path, skips: SkipLog) -> list[Item]:
+    """Rows of a CSV with a `path` column and optional `start_s`, `end_s` (a window) and `speaker`, in file order.
+
+    A manifest from `avspnet corpus` or `ingest` is one. Relative paths are
+    relative to the CSV's folder. Cells are checked as any manifest's: a
+    bad window is an error naming the file, the value and its row (`line N`,
+    or the row's `utt_id`). A row without a window is a file like any other
+    (cut when long).
+    """
+    rows = read_table(table, "predict", ("path",), skips)
+    records = []
+    for row in rows:
+        if not row["path"]:
+            skips.skip(f"{table}:{row.line}", "empty path")
+            continue
+        records.append({"utt_id": row.get("utt_id") or f"line {row.line}",
+                        "path": str((table.parent / row["path"]).resolve()), "speaker": row.get("speaker", ""),
+                        "start_s": row.get("start_s"), "end_s": row.get("end_s"), "raw_line": row.line})
+    frame = make_manifest(records, source=table)
+    frame = frame.iloc[np.argsort(frame["raw_line"].astype(int).to_numpy(), kind="stable")]
+    return [Item(window.path, window.start_s, window.end_s, speaker)
+            for window, speaker in zip(manifest_windows(frame), frame["speaker"])]
+
+
+def prediction_row(prediction: Prediction) -> dict:
+    """One output row: where, who, the label, each class's probability (p_<class>), and how many segments voted."""
+    return {"path": prediction.path, "start_s": round(prediction.start_s, 3), "end_s": round(prediction.end_s, 3),
+            "speaker": prediction.speaker, "label": prediction.label,
+            **{f"{PROBABILITY_PREFIX}{name}": p for name, p in prediction.probabilities.items()},
+            "n_segments": prediction.n_segments}

@@ -154,11 +154,21 @@ def _ingest_job(job: tuple[str, IngestConfig, bool, str, int, bool]) -> Episode:
     Torch runs on one thread: the VAD and speaker models make many small
     calls, which extra threads slow down (badly on a shared machine); files
     run in parallel instead. Whisper gets the worker's share of the cores.
+    A single file runs in the caller's process, whose thread count is put
+    back afterwards (`predict` embeds with all cores after cutting a file).
     """
-    path, config, asr, cache_dir, threads, progress = job
     import torch
 
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    try:
+        return _cached_episode(*job)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _cached_episode(path: str, config: IngestConfig, asr: bool, cache_dir: str, threads: int,
+                    progress: bool) -> Episode:
     try:
         target = Path(cache_dir) / "ingest" / config_hash({**asdict(config), "asr": asr}) / f"{audio_key(path, cache_dir=Path(cache_dir))}.json"
     except OSError as exc:

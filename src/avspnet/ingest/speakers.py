@@ -19,17 +19,18 @@ MIN_EMBED_S = 0.5
 @lru_cache(maxsize=1)
 def speaker_encoder():
     with warnings.catch_warnings():
-        # resemblyzer imports webrtcvad, which still imports pkg_resources.
+        # resemblyzer imports webrtcvad, which still imports pkg_resources, and an old scipy namespace.
         warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         from resemblyzer import VoiceEncoder
     return VoiceEncoder("cpu", verbose=False)
 
 
 def embed(samples: np.ndarray) -> np.ndarray:
     """One unit-length 256-d GE2E embedding of 16 kHz speech (volume-normalised, long silences cut)."""
+    encoder = speaker_encoder()  # first: it imports resemblyzer with webrtcvad's warning silenced
     from resemblyzer.audio import preprocess_wav
 
-    encoder = speaker_encoder()
     cleaned = preprocess_wav(samples.astype(np.float32))
     if len(cleaned) < MIN_EMBED_S * 16000:
         cleaned = samples.astype(np.float32)
