@@ -36,7 +36,7 @@ def _manifest(tmp_path: Path, voice) -> Path:
 CACHE_ARGV = {
     "demo": [], "experiment": ["c.yaml"], "features": ["m.csv"], "ingest": ["a.wav"], "proxy": ["m.csv"],
     "proxy-report": ["m.csv"], "pretrain": ["--manifest", "m.csv", "--frontend", "AE", "--out", "o"],
-    "transcribe": ["m.csv"],
+    "transcribe": ["m.csv"], "predict": ["m.pt", "a.wav"],
 }
 
 
@@ -99,7 +99,7 @@ def test_an_output_of_the_wrong_kind_is_one_line(command, tmp_path, voice, capsy
 # (id, argv builder(tmp_path, voice, a folder), what the line must say)
 FOLDER_FOR_FILE = [
     ("predict-model", lambda t, v, d: ["predict", str(d), str(v(t / "a.wav"))], "model file {d} is a folder"),
-    ("predict-audio", lambda t, v, d: ["predict", str(_saved_model(t / "m.pt")), str(d)], "{d} is a folder; give its audio"),
+    ("predict-audio", lambda t, v, d: ["predict", str(_saved_model(t / "m.pt")), str(d)], "no audio or video files in {d}"),
     ("features-manifest", lambda t, v, d: ["features", str(d)], "manifest {d} is a folder"),
     ("features-config", lambda t, v, d: ["features", str(_manifest(t, v)), "--config", str(d)],
      "config file {d} is a folder"),
@@ -137,3 +137,10 @@ def test_scaling_report_on_a_wrongly_typed_run_json_is_one_line(field, value, tm
     (run / "run.json").write_text(json.dumps(info))
     err = _one_line_error(["scaling-report", str(run), "-o", str(tmp_path / "out")], capsys)
     assert f"{run / 'run.json'}: {field}" in err and not (tmp_path / "out").exists()
+
+
+def test_predict_csv_naming_a_folder_is_one_line_before_any_work(tmp_path, capsys):
+    folder = tmp_path / "out.csv"
+    folder.mkdir()
+    argv = ["predict", str(tmp_path / "missing.pt"), str(tmp_path / "a.wav"), "--csv", str(folder)]
+    assert f"output {folder} is a folder" in _one_line_error(argv, capsys)
