@@ -481,8 +481,11 @@ def verdict(report: SignalReport) -> str:
     parts = []
     for task in ("arousal", "valence"):
         row = report.in_use(task)
-        if row is None or row.labelled == 0:
-            parts.append(f"{task}: no ({'no proxy' if row is None else 'no utterance gets a proxy label'})")
+        if row is None:
+            parts.append(f"{task}: n/a (no transcript in a language with a lexicon)")
+            continue
+        if row.labelled == 0:
+            parts.append(f"{task} ({row.label}) no: no utterance gets a proxy label")
             continue
         answer = "yes" if row.carries_signal(report.config) else "no"
         parts.append(f"{task} ({row.label}) {answer}: split-half agreement {row.split_half.text()}, "
