@@ -105,12 +105,18 @@ def render_markdown(name: str, results: list[Agreement], emotions: pd.DataFrame,
     return "\n".join(lines)
 
 
-def write_report(name: str, manifest: pd.DataFrame, proxy: pd.DataFrame, out_dir: Path) -> list[Agreement]:
-    """report.md, scores.png and per_speaker.csv in `out_dir`; returns the corpus-level agreement."""
+def has_gold(manifest: pd.DataFrame) -> bool:
+    """Whether any utterance has a gold arousal or valence label to agree with."""
+    return any(task in manifest.columns and manifest[task].notna().any() for task in TASKS)
+
+
+def write_report(name: str, manifest: pd.DataFrame, proxy: pd.DataFrame, out_dir: Path,
+                 sections: str = "") -> list[Agreement]:
+    """report.md (with `sections` appended), scores.png and per_speaker.csv in `out_dir`; returns the agreement."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = [agreement(manifest[t], proxy[f"proxy_{t}"], t) for t in TASKS]
     per_speaker(manifest, proxy).to_csv(out_dir / "per_speaker.csv", index=False)
     score_plot(manifest, proxy, out_dir / "scores.png")
     text = render_markdown(name, results, emotion_means(manifest, proxy), "scores.png", "per_speaker.csv")
-    (out_dir / "report.md").write_text(text, encoding="utf-8")
+    (out_dir / "report.md").write_text(text + sections, encoding="utf-8")
     return results

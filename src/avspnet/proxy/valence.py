@@ -23,8 +23,12 @@ def raw_valence(transcript: str, language: str, lexicons: dict[str, tuple[str, .
         return RawValence(math.nan, 0, 0, "empty transcript")
     if not names:
         return RawValence(math.nan, 0, 0, f"no lexicon for language {language!r}")
-    tables = [load_lexicon(name) for name in names]
     tokens = tokenize(transcript, language)
+    raw, n_hits = token_valence(tokens, [load_lexicon(name) for name in names])
+    return RawValence(raw, len(tokens), n_hits, "")
+
+
+def token_valence(tokens: list[str], tables: list[dict[str, int]]) -> tuple[float, int]:
+    """Eq. 3 over a token list: the sum of every lexicon's +1 / -1 entries, and how many tokens any lexicon knows."""
     hits = [[table[t] for table in tables if t in table] for t in tokens]
-    raw = sum(sum(h) for h in hits)
-    return RawValence(float(raw), len(tokens), sum(1 for h in hits if h), "")
+    return float(sum(sum(h) for h in hits)), sum(1 for h in hits if h)
