@@ -85,12 +85,11 @@ def run(args: argparse.Namespace) -> int:
     if args.robustness:
         return _robustness(args)
     out_dir = args.output or args.manifest.with_name(f"{args.manifest.stem}.proxy-report")
-    proxy_csv = args.proxy or proxy_path(args.manifest)
-    manifest, proxy = load_manifest_and_proxy(args.manifest, proxy_csv)
-    if args.preset:
-        proxy = _rerank(proxy, args.preset)
-    background = args.background or background_name(manifest, args.manifest.stem)
     with replaced_folder(out_dir, NAME, LEGACY) as staging:
+        manifest, proxy = load_manifest_and_proxy(args.manifest, args.proxy or proxy_path(args.manifest))
+        if args.preset:
+            proxy = _rerank(proxy, args.preset)
+        background = args.background or background_name(manifest, args.manifest.stem)
         section = "" if args.no_signal else _signal(args, manifest, proxy, background, staging)
         if has_gold(manifest):
             results = write_report(args.manifest.stem, manifest, proxy, staging, "\n" + section)
