@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if args.robustness:
         return _robustness(args, out_dir)
     proxy_csv = args.proxy or proxy_path(args.manifest)
-    manifest, proxy = load_manifest_and_proxy(args.manifest, proxy_csv)
+    manifest, proxy = load_manifest_and_proxy(args.manifest, proxy_csv, args.cache_dir)
     if args.preset:
         proxy = _rerank(proxy, args.preset)
     for result in write_report(args.manifest.stem, manifest, proxy, out_dir):
