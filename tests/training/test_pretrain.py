@@ -110,6 +110,19 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
         run("W_AE_a", tmp_path / "b", seed=3)
 
 
+@pytest.mark.parametrize("name", [checkpoint.FINAL, checkpoint.RUN_STATE])
+def test_damaged_checkpoint_is_named_and_trained_again(name, tmp_path, caplog):
+    """A checkpoint that unpickles but holds weights of another shape, or a broken run state."""
+    fresh = run("AE", tmp_path / "fresh")
+    saved = checkpoint.load(tmp_path / "fresh" / checkpoint.FINAL)
+    saved["model_state"] = {k: v[..., :1] if v.ndim else v for k, v in saved["model_state"].items()}
+    saved["run"] = {"phase": 0, "bogus": 1}
+    checkpoint.save(saved, tmp_path / "damaged" / name)
+    again = run("AE", tmp_path / "damaged")
+    assert "damaged checkpoint" in caplog.text and str(tmp_path / "damaged" / name) in caplog.text
+    assert [r["train_loss"] for r in again.history] == [r["train_loss"] for r in fresh.history]
+
+
 def test_bf16_path_runs():
     history = run("AVSpNET_v", precision="bf16", max_steps=2).history
     assert history[0]["steps"] == 2 and np.isfinite(history[0]["train_loss"])

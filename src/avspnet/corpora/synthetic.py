@@ -254,11 +254,16 @@ def make_synthetic_corpus(
     stamp = {"config": to_dict(config), "config_hash": config_hash(config), "espeak_ng": version}
     log = get_logger("corpora.synthetic")
     if _is_current(out_dir, stamp):
-        manifest = load(out_dir)
-        if len(manifest) == config.n_speakers * config.utterances_per_speaker:
+        try:
+            manifest = load(out_dir)
+        except CorpusError as exc:
+            manifest = None
+            log.warning("synthetic corpus in %s is unreadable (%s); generating it again", out_dir, exc)
+        if manifest is not None and len(manifest) == config.n_speakers * config.utterances_per_speaker:
             log.info("reusing synthetic corpus in %s (config %s)", out_dir, stamp["config_hash"])
             return manifest
-        log.warning("synthetic corpus in %s lacks audio files; generating it again", out_dir)
+        if manifest is not None:
+            log.warning("synthetic corpus in %s lacks audio files; generating it again", out_dir)
     _prepare(out_dir)
     plan = plan_corpus(config)
     jobs = [(utt, binary, config, str(_audio_path(out_dir, utt.speaker, utt.utt_id))) for utt in plan]
@@ -274,7 +279,9 @@ def make_synthetic_corpus(
     rows = [_row(utt, path, duration, cut) for (utt, _, _, path), (duration, cut) in zip(jobs, results)]
     (out_dir / "README.txt").write_text(_readme(config, stamp), encoding="utf-8")
     (out_dir / "synthetic.json").write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    write_manifest(make_manifest(rows), out_dir / "manifest.csv")
+    # Written aside and renamed: an interrupted write leaves no manifest, so the corpus is made again.
+    os.replace(write_manifest(make_manifest(rows), out_dir / f".manifest.{os.getpid()}.tmp.csv"),
+               out_dir / "manifest.csv")
     log.info("synthetic corpus: %d utterances, %d speakers in %s", len(rows), config.n_speakers, out_dir)
     return load(out_dir)
 
@@ -294,6 +301,8 @@ def _prepare(out_dir: Path) -> None:
         raise CorpusError(f"{out_dir} is not empty and holds no synthetic corpus; choose a new or empty directory")
     for name in ("manifest.csv", "synthetic.json", "README.txt"):
         (out_dir / name).unlink(missing_ok=True)
+    for leftover in out_dir.glob(".manifest.*.tmp.csv"):
+        leftover.unlink()
     shutil.rmtree(out_dir / "audio", ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
 

@@ -245,12 +245,26 @@ def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, wha
     return saved
 
 
+def _loaded(model: AVSpNet, saved: dict, path: Path, what: str) -> bool:
+    """Load a checkpoint's weights (and check its run state); a damaged one is logged and redone, not raised,
+    and leaves `model` as it was."""
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    try:
+        model.load_state_dict(saved["model_state"])
+        if "run" in saved:
+            RunState(**saved["run"])
+        return True
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        model.load_state_dict(before)
+        log.warning("%s: damaged checkpoint (%s); %s again", path, type(exc).__name__, what)
+        return False
+
+
 def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_hash: str | None) -> RunState:
     path = out_dir / checkpoint.RUN_STATE if out_dir is not None else None
     saved = _saved(path, config, data_hash, "an interrupted run", ("config", "model_state", "run"))
-    if saved is None:
+    if saved is None or not _loaded(model, saved, path, "an interrupted run"):
         return RunState(history=[])
-    model.load_state_dict(saved["model_state"])
     log.info("resuming %s from %s (phase %d, epoch %d)", config.frontend, path, saved["run"]["phase"] + 1,
              saved["run"]["epoch"] + 1)
     return RunState(**saved["run"])
@@ -263,7 +277,8 @@ def _finished(out_dir: Path | None, config: PretrainConfig, data_hash: str | Non
     if saved is None:
         return None
     model = AVSpNet(config.model)
-    model.load_state_dict(saved["model_state"])
+    if not _loaded(model, saved, path, "pre-trained"):
+        return None
     return PretrainResult(model.encoder.eval(), model.eval(), saved["history"], path, saved.get("n_segments"))
 
 
