@@ -34,6 +34,22 @@ def test_store_reads_rows_like_the_array(tmp_path):
         store[[41]]
 
 
+def test_subset_of_a_store_reads_its_rows_without_copying(tmp_path):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((30, 4, 5), np.float32), rng.standard_normal((11, 4, 5), np.float32)
+    store = SegmentStore.concat([SegmentStore.from_array(a, tmp_path / "a.npy"),
+                                 SegmentStore.from_array(b, tmp_path / "b.npy")])
+    whole = np.concatenate([a, b])
+    rows = np.array([40, 2, 3, 4, 28, 29, 30, 31, 10])
+    part = store.subset(rows)
+    np.testing.assert_array_equal(np.asarray(part), whole[np.sort(rows)])
+    np.testing.assert_array_equal(part[[5, 0]], whole[np.sort(rows)][[5, 0]])
+    assert len(part._parts) == 5 and part.paths == [str(tmp_path / n) for n in ("a.npy",) * 3 + ("b.npy",) * 2]
+    assert len(store.subset(np.array([], int))) == 0
+    with pytest.raises(IndexError):
+        store.subset([41])
+
+
 def test_store_write_checks_the_row_count(tmp_path):
     with pytest.raises(ValueError):
         write_store(tmp_path / "s.npy", [np.zeros((2, 3))], 3, (3,))

@@ -45,6 +45,9 @@ class FoldSplit:
     fold: int
     test: np.ndarray
     fractions: dict[float, FractionSplit]
+    # Every utterance on the fold's training side, labelled for the task or not: what a
+    # front-end may learn input statistics from (`experiment.fold_embeddings`).
+    training: np.ndarray | None = None
 
 
 SENTENCE_COLUMN = "raw_sentence"
@@ -89,5 +92,6 @@ def plan_splits(utterances: pd.DataFrame, tasks: tuple[str, ...], fractions: tup
                 chosen = train[picked]
                 held_out = validation_speakers(speakers[chosen], labels[chosen], val_speaker_fraction, seed)
                 per_fraction[fraction] = FractionSplit(fit=chosen[~held_out], val=chosen[held_out])
-            plans.append(FoldSplit(task=task, fold=fold, test=test, fractions=per_fraction))
+            plans.append(FoldSplit(task=task, fold=fold, test=test, fractions=per_fraction,
+                                   training=np.flatnonzero(train_mask)))
     return plans

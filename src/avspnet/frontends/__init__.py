@@ -42,7 +42,7 @@ class Entry:
 
 
 _RECIPE_SUMMARY = {
-    "R": "AV-SpNET encoder, random weights (input statistics of the background only)",
+    "R": "AV-SpNET encoder, random weights (input statistics of the background, else per fold of its training speakers)",
     "W_a": "AV-SpNET encoder, proxy-arousal head only", "W_v": "AV-SpNET encoder, proxy-valence head only",
     "AE": "AV-SpNET encoder, autoencoder only",
     "W_AE_a": "AV-SpNET encoder, autoencoder then proxy-arousal head",
