@@ -1,8 +1,6 @@
 """No test speaker shapes a baseline: R without a background takes its input statistics per fold."""
 
 import numpy as np
-import pytest
-import torch
 
 from avspnet.corpora.manifest import make_manifest, write_manifest
 from avspnet.downstream.splits import plan_splits
@@ -17,14 +15,6 @@ from avspnet.training.pretrain_config import PretrainConfig
 
 SETTINGS = PretrainConfig(model=ModelConfig(channels=4, embed_dim=16, latent_dim=4, head_dims=(8, 4)),
                           precision="fp32", val_speaker_fraction=0.0)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _target(tmp_path, voice, loud: set[str], name: str):
