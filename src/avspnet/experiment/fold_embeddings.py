@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..downstream.splits import FoldSplit
-from ..frontends import EmbedContext, FrontEnd, cached_embeddings, is_recipe, needs_background
+from ..frontends import EmbedContext, FrontEnd, cached_embeddings, statistics_only
 from ..frontends.encoder import pretrained_frontend
 from ..log import get_logger
 from ..training.pretrain_config import PretrainConfig
@@ -30,12 +30,12 @@ FROM_BACKGROUND = "from the background"
 
 def per_fold(name: str, has_background: bool) -> bool:
     """True for a front-end whose input statistics must come from each fold's training side: R with no background."""
-    return is_recipe(name) and not needs_background(name) and not has_background
+    return statistics_only(name) and not has_background
 
 
 def input_statistics(names, has_background: bool) -> str | None:
     """Where R's input normalisation came from, for the report and run.json (None when R did not run)."""
-    if not any(is_recipe(name) and not needs_background(name) for name in names):
+    if not any(statistics_only(name) for name in names):
         return None
     return FROM_BACKGROUND if has_background else PER_FOLD
 

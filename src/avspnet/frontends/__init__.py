@@ -28,6 +28,7 @@ from .whisper import WhisperBase
 __all__ = [
     "ENTRIES", "Embedded", "EmbedContext", "EncoderFrontEnd", "Entry", "FrontEnd", "FrontEndUnavailable",
     "build", "cached_embeddings", "check", "entry", "is_pretrained", "is_recipe", "needs_background",
+    "statistics_only",
 ]
 
 
@@ -76,6 +77,11 @@ def is_recipe(name: str) -> bool:
 def needs_background(name: str) -> bool:
     """Recipes that learn from proxy labels (R only needs input statistics)."""
     return is_recipe(name) and name != "R"
+
+
+def statistics_only(name: str) -> bool:
+    """The recipe that learns nothing from data but its input statistics (R: random weights)."""
+    return is_recipe(name) and not needs_background(name)
 
 
 def entry(name: str) -> Entry:
