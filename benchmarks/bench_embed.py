@@ -18,6 +18,7 @@ projection to the loco_ravdess stage (8 encoders x all RAVDESS segments).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ import torch
 from avspnet.corpora import load_corpus
 from avspnet.features.dataset import load_segments
 from avspnet.models.avspnet import Encoder
+from avspnet.training.device import Runtime
 from avspnet.training.transfer import embed
 
 RAVDESS = Path(os.environ.get("AVSPNET_RAVDESS", Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"))
@@ -62,7 +64,8 @@ def main() -> None:
         encoder = Encoder().eval()
         encoder.set_normalisation(segments.mean(axis=(0, 2)), segments.std(axis=(0, 2)))
         outputs = {}
-        for name, function in (("old", old_embed), ("shipped", embed)):
+        shipped = functools.partial(embed, runtime=Runtime.resolve())  # `precision: auto`, as a default run
+        for name, function in (("old", old_embed), ("shipped", shipped)):
             start = time.perf_counter()
             outputs[name] = function(encoder, segments)
             seconds[name] += time.perf_counter() - start

@@ -18,9 +18,11 @@ import torch
 
 from avspnet.corpora import load_corpus
 from avspnet.downstream.fit import fit_head, transfer_preset
+from avspnet.evaluation.tasks import get_task
 from avspnet.features.dataset import load_segments
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
+from avspnet.training.device import Runtime
 from avspnet.training.transfer import embed
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"
@@ -49,11 +51,12 @@ def main() -> int:
     labels = segment_set.labels("arousal")[rows].astype(np.int64)
     torch.manual_seed(0)
     encoder = Encoder(ModelConfig()).eval()
-    encode_s, embeddings = timed(lambda: embed(encoder, segments))
+    encode_s, embeddings = timed(lambda: embed(encoder, segments, Runtime.resolve()))  # as `precision: auto` runs
 
     def fit_seconds(epochs: int) -> float:
         config = transfer_preset("tuned", epochs=epochs, patience=0)
-        return timed(lambda: fit_head(embeddings, labels, embeddings[:64], labels[:64], 2, config, seed=0))[0]
+        return timed(lambda: fit_head(embeddings, labels, embeddings[:64], labels[:64], get_task("arousal"), config,
+                                      seed=0))[0]
 
     fit_seconds(1)  # warm-up: first-call allocations would otherwise count as epoch time
     one, five = fit_seconds(1), fit_seconds(5)

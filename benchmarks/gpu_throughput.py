@@ -56,10 +56,10 @@ def embed_rate(runtime: Runtime, model_config: ModelConfig, n: int, batch: int) 
     """Segments per second through the shipped embedding path (one warm-up pass)."""
     encoder = Encoder(model_config).eval()
     segments = np.random.default_rng(0).standard_normal((n, model_config.n_bins, model_config.n_frames), np.float32)
-    for _ in embedding_blocks(encoder, segments[:batch], batch, runtime):
+    for _ in embedding_blocks(encoder, segments[:batch], runtime, batch):
         pass
     start = time.perf_counter()
-    for _ in embedding_blocks(encoder, segments, batch, runtime):
+    for _ in embedding_blocks(encoder, segments, runtime, batch):
         pass
     _sync(runtime.device)
     return n / (time.perf_counter() - start)

@@ -23,11 +23,51 @@ TINY = ModelConfig(channels=2, embed_dim=8, latent_dim=4, head_dims=(4,))
 TARGET = "target: {name: ravdess, root: nowhere}\nbackground: []\nfrontends: [R]\n"
 
 
-def _saved_model(path: Path) -> Path:
+def _saved_model(path: Path, features: FeatureConfig = FeatureConfig()) -> Path:
     torch.manual_seed(0)
     return save_recognizer(path, Encoder(TINY), to_dict(TINY), Head(TINY.embed_dim, 2, (4,)),
                            {"in_dim": TINY.embed_dim, "n_classes": 2, "hidden": [4], "dropout": 0.5},
-                           {"task": "arousal", "class_names": ["low", "high"], "features": to_dict(FeatureConfig())})
+                           {"task": "arousal", "class_names": ["low", "high"], "features": to_dict(features)}, "fp32")
+
+
+# A saved model whose parts do not fit together: (its features, a change to the saved dict).
+MISFITS = {
+    "frames_vs_encoder": (FeatureConfig(segment_frames=40, segment_hop=40), lambda saved: None),
+    "bins_vs_encoder": (FeatureConfig(max_freq_hz=2000.0), lambda saved: None),
+    "head_vs_encoder": (FeatureConfig(), lambda saved: saved["head_config"].update(in_dim=TINY.embed_dim + 1)),
+    "weights_vs_settings": (FeatureConfig(), lambda saved: saved["encoder_config"].update(channels=3)),
+    "precision": (FeatureConfig(), lambda saved: saved["metadata"].update(precision="fp16")),
+}
+MISFIT_ERRORS = {
+    "frames_vs_encoder": "its features give 200 bins x 40 frames per segment but the network expects 200 x 80",
+    "bins_vs_encoder": "its features give 100 bins x 80 frames per segment but the network expects 200 x 80",
+    "head_vs_encoder": f"its head takes {TINY.embed_dim + 1} inputs but its encoder gives {TINY.embed_dim}",
+    "weights_vs_settings": "its weights do not fit the network its settings describe (size mismatch for",
+    "precision": "precision 'fp16' is not one of fp32, bf16",
+}
+
+
+def _misfit_model(kind: str, tmp_path: Path) -> Path:
+    features, change = MISFITS[kind]
+    path = _saved_model(tmp_path / f"{kind}.pt", features)
+    saved = torch.load(path, weights_only=True)
+    change(saved)
+    torch.save(saved, path)
+    return path
+
+
+def _checkpoint_vs_features(tmp_path: Path) -> list[str]:
+    """An experiment whose features cut 40-frame segments, with a saved encoder that takes 80."""
+    from avspnet.models.avspnet import AVSpNet
+    from avspnet.training import checkpoint
+    from avspnet.training.pretrain_config import PretrainConfig
+
+    saved = tmp_path / "enc" / checkpoint.FINAL
+    checkpoint.save({"config": to_dict(PretrainConfig(model=TINY)), "model_state": AVSpNet(TINY).state_dict()}, saved)
+    return ["experiment", str(_config(f"target: {{name: ravdess, root: nowhere}}\nbackground: []\n"
+                                      f"frontends: ['checkpoint:{saved}']\n"
+                                      "features: {segment_frames: 40, segment_hop: 40}\n"
+                                      "pretrain: {model: {n_frames: 40}}\n", tmp_path))]
 
 
 def _model_file(kind: str, tmp_path: Path) -> Path:
@@ -65,6 +105,10 @@ def _config(text: str, tmp_path: Path) -> Path:
 CASES = [
     *[(f"model-{kind}", lambda t, v, k=kind: ["predict", str(_model_file(k, t)), str(v(t / "a.wav"))],
        "not an avspnet model: {tmp}/" + kind) for kind in ("random", "bare_tensor", "truncated", "other_tool", "wrong_shapes")],
+    *[(f"model-{kind}", lambda t, v, k=kind: ["predict", str(_misfit_model(k, t)), str(v(t / "a.wav"))],
+       f"model {{tmp}}/{kind}.pt: {MISFIT_ERRORS[kind]}") for kind in MISFITS],
+    ("checkpoint-vs-features", lambda t, v: _checkpoint_vs_features(t),
+     "model {tmp}/enc/pretrained.pt: the features give 200 bins x 40 frames per segment but the network expects 200 x 80"),
     ("features-hop-zero", lambda t, v: ["features", str(t / "m.csv"), "--config", str(_config("hop_ms: 0\n", t))],
      "features.hop_ms"),
     ("experiment-hop-zero", lambda t, v: ["experiment", str(_config(TARGET + "features: {hop_ms: 0}\n", t))],
@@ -237,12 +281,13 @@ def test_truncated_embedding_cache_is_named_and_recomputed(tmp_path, caplog):
     from avspnet.features.dataset import SegmentSet
     from avspnet.frontends import EmbedContext, EncoderFrontEnd, cached_embeddings
     from avspnet.log import SkipLog
+    from avspnet.training.device import Runtime
 
     torch.manual_seed(0)
     frontend = EncoderFrontEnd("toy", Encoder(TINY).eval(), to_dict(TINY))
     segments = np.random.default_rng(0).normal(size=(5, 200, 80)).astype(np.float32)
     segment_set = SegmentSet(segments, np.arange(5), pd.DataFrame({"utt_id": range(5)}), SkipLog("test"))
-    context = EmbedContext(FeatureConfig(), tmp_path, progress=False)
+    context = EmbedContext(FeatureConfig(), tmp_path, Runtime.resolve("cpu", "fp32"), progress=False)
     path = cached_embeddings(frontend, segment_set, "toy", context).path
     whole = np.load(path)
     path.write_bytes(path.read_bytes()[:150])

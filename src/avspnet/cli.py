@@ -1,7 +1,9 @@
 """Thin command-line front: every module in `avspnet.commands` is one sub-command.
 
 A command module defines NAME, HELP, `add_arguments(parser)` and
-`run(args) -> int`. Errors caused by the user's input print one line.
+`run(args) -> int`. Errors caused by the user's input print one line, and so
+does any OSError (a path that is unwritable, a file where a folder is needed,
+a full disk): it names the path; `-v` adds the traceback to the log.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 
 from . import __version__, commands
 from .errors import AvspnetError
-from .log import setup_logging
+from .log import get_logger, setup_logging
+from .paths import os_error_text, writable_folder
 
 
 def command_modules(only: str | None = None) -> list:
@@ -53,9 +56,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(args.verbose)
     try:
+        if hasattr(args, "cache_dir"):  # every command with a cache: an unusable one is named before any work
+            from .content import default_cache_dir
+
+            writable_folder(args.cache_dir or default_cache_dir(), "cache folder (--cache-dir or $AVSPNET_CACHE)")
         return int(args.run(args) or 0)
     except AvspnetError as exc:
         print(f"avspnet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        get_logger("cli").debug("%s failed", args.command, exc_info=True)
+        print(f"avspnet {args.command}: error: {os_error_text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"avspnet {args.command}: interrupted", file=sys.stderr)

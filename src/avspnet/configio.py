@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from .errors import ConfigError
+from .paths import file_problem, write_text_atomic
 
 T = TypeVar("T")
 
@@ -83,15 +84,31 @@ def from_dict(cls: type[T], data: dict, where: str = "config") -> T:
     return cls(**kwargs)
 
 
+def yaml_error_text(path: Path, exc: yaml.YAMLError) -> str:
+    """A YAML error in one line, `FILE:LINE:COLUMN: invalid YAML: problem (context from line N)`."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and (mark is None or context_mark.line != mark.line):
+        problem += f" ({context} from line {context_mark.line + 1})"
+    elif context:
+        problem += f" ({context})"
+    return f"{where}: invalid YAML: {' '.join(problem.split())}"
+
+
 def read_yaml(path: str | Path) -> dict:
     """A YAML file's top-level mapping, with one-line errors for a missing file or bad YAML."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+    if problem := file_problem(path, "config file"):
+        raise ConfigError(problem)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+        raise ConfigError(yaml_error_text(path, exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
+                          "re-save it as UTF-8") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data
@@ -102,7 +119,7 @@ def load_yaml(cls: type[T], path: str | Path) -> T:
 
 
 def dump_yaml(config: Any, path: str | Path) -> None:
-    Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False), encoding="utf-8")
+    write_text_atomic(path, yaml.safe_dump(to_dict(config), sort_keys=False))
 
 
 def config_hash(config: Any) -> str:

@@ -25,6 +25,7 @@ import numpy as np
 
 from .audio import manifest_windows
 from .log import get_logger
+from .paths import atomic_path
 
 log = get_logger("cache")
 
@@ -162,8 +163,6 @@ def unreadable(path: Path, reason: str = "truncated or unreadable") -> None:
 
 def save_npy(path: Path, array: np.ndarray) -> Path:
     """np.save, atomically: a crash leaves no half-written entry under the final name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
-    np.save(tmp, array)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        np.save(tmp, array)
     return path

@@ -19,3 +19,7 @@ class ConfigError(AvspnetError):
 
 class ModelFileError(AvspnetError):
     """A model or checkpoint file is missing, unreadable, unsafe or not one avspnet wrote."""
+
+
+class OutputError(AvspnetError):
+    """An output path cannot be used: a file where a folder is needed, or a folder holding other files."""

@@ -110,6 +110,8 @@ def test_iemocap_speaker_mean_binarisation(tmp_path, voice, logs):
     assert manifest.loc["iemocap/Ses02M_script01_1_M000", "arousal"] == 0
     assert f000["transcript"] == "Excuse me." and f001["transcript"] == ""
     assert (f000["raw_valence"], f000["raw_dialog"], m000["raw_gender"]) == ("2.5000", "Ses01F_impro01", "male")
+    assert (m000["arousal_rating"], m000["valence_rating"]) == (4.5, 1.5)  # A and V of [V, A, D], as floats
+    assert manifest["arousal_rating"].dtype == "float64" and manifest["arousal_rating"].notna().all()
     assert "skipped 2" in logs.text and "'no_agreement' 1" in logs.text
 
 
@@ -146,6 +148,7 @@ def test_msppodcast_layout(tmp_path, voice, logs):
     assert pd.isna(neutral["arousal"]) and neutral["valence"] == 0 and neutral["emotion4"] == "neutral"
     assert neutral["speaker"] == "msppodcast_unknown_0001" and neutral["path"].endswith(".flac")
     assert labels(manifest, "msppodcast/MSP-PODCAST_0002_0001") == ("no_agreement", 0, 1, "")
+    assert list(manifest["arousal_rating"]) == [5.2, 4.0, 2.0] and list(manifest["valence_rating"]) == [6.0, 3.0, 4.5]
     assert list(manifest["group"]) == ["msppodcast_0001", "msppodcast_0001", "msppodcast_0002"]
     assert list(manifest["transcript"]) == ["well I think so", "", ""]
     assert manifest.iloc[0][["speaker", "raw_gender", "raw_split"]].tolist() == ["msppodcast_12", "female", "Train"]
@@ -179,6 +182,15 @@ def test_media_csv(tmp_path, voice, logs):
     assert b["path"].endswith("b.flac") and (c["group"], c["transcript"]) == ("host", "so, anyway")
     assert manifest["arousal"].isna().all() and (manifest["emotion4"] == "").all()
     assert "skipped 3" in logs.text
+    assert f"{tmp_path / 'manifest.csv'}:6: empty speaker" in logs.text
+
+
+def test_media_skips_name_the_file_line(tmp_path, voice, logs):
+    voice(tmp_path / "a.wav", seconds=1.0)
+    table = tmp_path / "talks.csv"
+    table.write_text("audio,transcript,speaker,episode\na.wav,one,two\n\na.wav,,,e\na.wav,,host,e\n")
+    assert len(load_corpus("media", table)) == 1
+    assert f"{table}:2: malformed table row" in logs.text and f"{table}:4: empty speaker" in logs.text
 
 
 def test_media_bad_input(tmp_path, voice):

@@ -107,7 +107,7 @@ def test_kaldi_segments_become_windows(tmp_path, voice, logs):
     voice(tmp_path / "audio" / "rec1.wav", seconds=4.0)
     write_kaldi(tmp_path / "data" / "dev", {
         "wav.scp": ["rec1 audio/rec1.wav"],
-        "segments": ["seg1 rec1 0.50 1.75", "seg2 rec1 2.0 -1", "seg3 nope 0 1", "seg4 rec1 zero one"],
+        "segments": ["seg1 rec1 0.50 1.75", "seg2 rec1 2.0 -1", "seg3 nope 0 1", "seg4 rec1 0.5"],
         "utt2spk": ["seg1 spkA", "seg2 spkB", "seg3 spkA"], "text": ["seg1 hello there", "seg2 bye"]})
     manifest = load_corpus("kaldi", tmp_path / "data").set_index("utt_id")
     assert list(manifest.index) == ["kaldi/seg1", "kaldi/seg2"]

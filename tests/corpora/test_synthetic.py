@@ -64,6 +64,9 @@ def test_labels_follow_words_and_render_parameters(tmp_path):
         assert (row.arousal, row.raw_sentiment, row.emotion4) == (cell.arousal, cell.sentiment, cell.emotion4)
         expected_valence = {"positive": 1, "negative": 0}.get(row.raw_sentiment)
         assert (None if pd.isna(row.valence) else row.valence) == expected_valence
+        assert (row.arousal_rating > 3) == (row.arousal == 1) and 1 <= row.arousal_rating <= 5
+        assert row.arousal_rating == pytest.approx(3 + 2 * (1 if row.arousal else -1) * float(row.raw_strength))
+        assert row.valence_rating == {"positive": 5.0, "neutral": 3.0, "negative": 1.0}[row.raw_sentiment]
         words = set(row.transcript.lower().strip(".").replace(",", "").split())
         assert bool(words & {*WORDS["positive"], "love", "happy"}) == (row.raw_sentiment == "positive")
     # Without jitter, every high-arousal utterance of a speaker is higher,
@@ -142,3 +145,16 @@ def test_every_sentence_carries_its_valence_for_the_lexicons():
             scores = vader.polarity_scores(text)["compound"], afinn.score(text)
             sign = {"positive": 1, "negative": -1, "neutral": 0}[sentiment]
             assert all((s > 0) - (s < 0) == sign for s in scores), (text, scores)
+
+
+@needs_espeak
+def test_a_corpus_made_before_ratings_loads_with_them(tiny, tmp_path):
+    out, manifest = tiny
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    stored = read_manifest(old / "manifest.csv")
+    assert {"arousal_rating", "valence_rating"} <= set(stored.columns)
+    stored.drop(columns=["arousal_rating", "valence_rating"]).to_csv(old / "manifest.csv", index=False)
+    again = load_corpus("synthetic", old)
+    pd.testing.assert_series_equal(again["arousal_rating"], manifest["arousal_rating"])
+    pd.testing.assert_series_equal(again["valence_rating"], manifest["valence_rating"])

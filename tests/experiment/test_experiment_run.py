@@ -14,9 +14,11 @@ from avspnet.cli import main
 from avspnet.corpora.manifest import read_manifest, write_manifest
 from avspnet.corpora.synthetic import SyntheticConfig, make_synthetic_corpus
 from avspnet.downstream.fit import transfer_preset
+from avspnet.downstream.head import load_recognizer
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
 from avspnet.experiment.runner import run_experiment
 from avspnet.models.config import ModelConfig
+from avspnet.training import device
 from avspnet.training.pretrain_config import PretrainConfig
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -41,17 +43,22 @@ def tiny_config(tmp_path_factory):
     )
 
 
-def test_report_is_complete_and_reproducible(tiny_config, tmp_path):
+def test_report_is_complete_and_reproducible(tiny_config, tmp_path, monkeypatch):
+    monkeypatch.setattr(device, "cpu_has_native_bf16", lambda *args: True)  # `precision: fp32` on a bf16 host
     cache = tmp_path / "cache"
     table = run_experiment(tiny_config, tmp_path / "a", cache, progress=False)
     assert "tiny test run" in table.read_text()
     cells = pd.read_csv(tmp_path / "a" / "table3.csv")
     assert len(cells) == 2 * 2 * 2 and cells["uar_mean"].notna().all() and cells["uar_std"].notna().all()
-    for name in ("per_fold.csv", "uar_vs_fraction.png", "confusions.png", "config.yaml", "models/arousal.pt"):
+    for name in ("per_fold.csv", "uar_vs_fraction.png", "confusions.png", "config.yaml", "models/arousal.pt",
+                 "report.html"):
         assert (tmp_path / "a" / name).stat().st_size > 0
     info = json.loads((tmp_path / "a" / "run.json").read_text())
     assert info["avspnet_version"] and info["data_hashes"]["target"] and info["timings_s"]["transfer grid"] >= 0
     assert info["runtime"]["precision"] == "fp32" and info["runtime"]["device"].startswith(("cpu", "cuda"))
+    assert info["runtime"]["embedding_precision"] == info["runtime"]["pretrain_precision"] == {"R": "fp32",
+                                                                                                "AVSpNET_a": "fp32"}
+    assert {m["precision"] for m in info["exported_models"].values()} == {"fp32"}
     assert info["runtime"]["torch_threads"] >= 1 and info["runtime"]["grid_workers"] == 1
     assert isinstance(info["cpu_flags"], list) and info["torch_cpu_capability"]
     assert info["folds"] == {"mode": "speaker", "requested": 2, "used": 2, "speakers": 4, "leave_one_speaker_out": False}
@@ -78,8 +85,16 @@ def test_parallel_grid_gives_the_same_numbers(tiny_config, tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(serial.parent / "per_fold.csv"), pd.read_csv(parallel.parent / "per_fold.csv"))
 
 
-def test_predict_command_on_the_exported_model(tiny_config, tmp_path, capsys):
-    run_experiment(tiny_config, tmp_path / "run", tmp_path / "cache", progress=False)
+def test_predict_command_on_the_exported_model(tiny_config, tmp_path, capsys, monkeypatch):
+    """`precision: bf16` asked on a host without native bf16: the run embeds in bf16, pre-trains in bf16,
+    says so, and its models record bf16, the precision `predict` then embeds at."""
+    monkeypatch.setattr(device, "cpu_has_native_bf16", lambda *args: False)
+    config = replace(tiny_config, pretrain=replace(tiny_config.pretrain, precision="bf16"))
+    run_experiment(config, tmp_path / "run", tmp_path / "cache", progress=False)
+    runtime = json.loads((tmp_path / "run" / "run.json").read_text())["runtime"]
+    assert runtime["precision"] == "bf16"
+    assert runtime["embedding_precision"] == runtime["pretrain_precision"] == {"R": "bf16", "AVSpNET_a": "bf16"}
+    assert load_recognizer(tmp_path / "run" / "models" / "emotion4.pt")[0].precision == "bf16"
     audio = pd.read_csv(tiny_config.target.manifest)["path"].iloc[0]
     assert main(["predict", str(tmp_path / "run" / "models" / "emotion4.pt"), audio, "--segments"]) == 0
     out = capsys.readouterr().out
@@ -159,3 +174,29 @@ def test_r_without_background_is_normalised_per_fold_and_says_so(tiny_config, tm
     assert info["exported_models"]["arousal"]["frontend"] == "R" and info["background"]["segments"] == 0
     assert len(list((tmp_path / "cache" / "embeddings").glob("*"))) == 2 + 1 + 1  # R per fold, R whole, log-mel
     assert pd.read_csv(tmp_path / "run" / "per_fold.csv")["uar"].notna().all()
+
+
+def test_rating_tasks_run_end_to_end_and_report_ccc_per_fold(tiny_config, tmp_path):
+    config = replace(tiny_config, frontends=("logmel-stats", "R"),
+                     tasks=("arousal", "arousal_rating", "valence_rating"), export_models=True)
+    table = run_experiment(config, tmp_path / "run", tmp_path / "cache", progress=False)
+    per_fold = pd.read_csv(tmp_path / "run" / "per_fold.csv")
+    ratings = per_fold[per_fold["task"].isin(["arousal_rating", "valence_rating"])]
+    assert len(ratings) == 2 * 2 * 2 * 2  # front-ends x tasks x fractions x folds
+    assert ratings["ccc"].between(-1, 1).all() and ratings["uar"].isna().all()
+    arousal = per_fold[per_fold["task"] == "arousal"]
+    assert arousal["uar"].between(0, 1).all() and arousal["ccc"].isna().all()
+    cells = pd.read_csv(tmp_path / "run" / "table3.csv")
+    assert {"uar_mean", "uar_std", "ccc_mean", "ccc_std"} <= set(cells.columns)
+    text = table.read_text()
+    assert "CCC (concordance correlation coefficient) on utterances (arousal_rating, valence_rating)" in text
+    assert "arousal_rating 100% (CCC)" in text and "arousal 100% (UAR)" in text and "arousal_rating 0.000" in text
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert info["classes"]["arousal_rating"] == [] and set(info["exported_models"]) == {"arousal"}
+    assert (tmp_path / "run" / "confusions.png").exists()
+
+    only = run_experiment(replace(config, tasks=("valence_rating",)), tmp_path / "only", tmp_path / "cache",
+                          progress=False)
+    assert "UAR" not in only.read_text() and (tmp_path / "only" / "uar_vs_fraction.png").stat().st_size > 0
+    assert not (tmp_path / "only" / "confusions.png").exists()
+    assert json.loads((tmp_path / "only" / "run.json").read_text())["exported_models"] == {}

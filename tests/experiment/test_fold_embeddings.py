@@ -34,7 +34,7 @@ def _target(tmp_path, voice, loud: set[str], name: str):
 def _embed(target, tmp_path):
     splits = plan_splits(target.segments.utterances, ("arousal",), (1.0,), 2, 0.5, 0)
     frontends = {"R": build("R", SETTINGS, lambda: unlabeled_target(target), tmp_path / "cache", False)}
-    context = EmbedContext(FeatureConfig(), tmp_path / "cache", 1, False)
+    context = EmbedContext(FeatureConfig(), tmp_path / "cache", SETTINGS.runtime(), progress=False)
     return splits, embed_target(frontends, target, splits, context, SETTINGS, has_background=False, whole=True)
 
 

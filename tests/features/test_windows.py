@@ -50,3 +50,27 @@ def test_acoustic_measures_follow_the_window(tmp_path, voice, cache_dir):
     assert abs(pitch["low"] - 110) < 5 and abs(pitch["high"] - 260) < 10
     expected, _ = measure_samples(load_audio(path, 16000, 3.0, 5.0), config)
     assert pitch["high"] == expected["median_pitch_hz"]
+
+
+def test_transcripts_are_of_the_window(tmp_path, voice):
+    """`transcribe` hands the recogniser each row's window, not the whole file."""
+    from types import SimpleNamespace
+
+    from avspnet.proxy.transcribe import transcribe_manifest
+
+    heard = {}
+
+    class Recogniser:
+        def transcribe(self, samples, language=None, beam_size=5):
+            heard[len(heard)] = samples
+            return [SimpleNamespace(text=f"{len(samples)} samples")], SimpleNamespace(language="en")
+
+    path = _long_file(tmp_path, voice)
+    frame, done, _ = transcribe_manifest(_manifest(path), Recogniser(), progress=False)
+    assert done == 3
+    whole = load_audio(path)
+    by_utt = dict(zip(frame["utt_id"], frame["transcript"]))
+    for i, (name, start, end) in enumerate(sorted(WINDOWS)):
+        expected = whole if start is None else whole[round(start * 16000):round(end * 16000)]
+        assert by_utt[name] == f"{len(expected)} samples"
+        np.testing.assert_array_equal(heard[i], expected)

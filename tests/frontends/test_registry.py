@@ -15,6 +15,7 @@ from avspnet.downstream.grid import GridJob, run_job
 from avspnet.downstream.head import Head
 from avspnet.downstream.splits import FoldSplit, FractionSplit
 from avspnet.errors import AvspnetError, ConfigError, ModelFileError
+from avspnet.evaluation.tasks import get_task
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet, load_segments
 from avspnet.features.segments import cut_segments, segment_sample_spans
@@ -36,9 +37,12 @@ from avspnet.models.avspnet import AVSpNet
 from avspnet.models.config import ModelConfig
 from avspnet.training import checkpoint
 from avspnet.training.background import Background
+from avspnet.training.device import Runtime
 from avspnet.training.pretrain_config import PretrainConfig
 
 TINY = ModelConfig(channels=2, embed_dim=16, latent_dim=4, head_dims=(8, 4))
+# Every embedding here is fp32, whatever the host would pick (test_transfer covers bf16).
+FP32 = Runtime.resolve("cpu", "fp32")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +55,7 @@ def corpus(tmp_path_factory):
              "speaker": f"s{i}", "group": "g", "emotion": "neutral"}
             for i, (s, f0) in enumerate([(2.0, 120.0), (1.0, 200.0), (2.6, 160.0)])]
     manifest = pd.read_csv(write_manifest(pd.DataFrame(rows), root / "m.csv"), keep_default_na=False)
-    context = EmbedContext(FeatureConfig(), root / "cache", workers=1, progress=False)
+    context = EmbedContext(FeatureConfig(), root / "cache", FP32, workers=1, progress=False)
     return load_segments(manifest, context.features, context.cache_dir, 1, False), context
 
 
@@ -95,7 +99,7 @@ def test_checkpoint_and_recipe_entries(corpus, tmp_path):
     segments, context = corpus
     path = _saved_encoder(tmp_path)
     for name in (f"checkpoint:{path}", f"checkpoint:{path.parent}"):
-        check((name,))
+        check((name,), context.features)
         frontend = build(name, PretrainConfig(), lambda: None, tmp_path, False)
         vectors = frontend.embed(segments, context)
         assert vectors.shape == (len(segments), TINY.embed_dim)
@@ -108,7 +112,7 @@ def test_checkpoint_and_recipe_entries(corpus, tmp_path):
     again = build("R", PretrainConfig(model=TINY, precision="fp32"), lambda: background, tmp_path, False)
     assert isinstance(recipe, EncoderFrontEnd) and recipe.dim == TINY.embed_dim
     assert recipe.content_hash() == again.content_hash()
-    first = cached_embeddings(recipe, segments, "t", context.__class__(context.features, tmp_path, 1, False))
+    first = cached_embeddings(recipe, segments, "t", EmbedContext(context.features, tmp_path, FP32, 1, False))
     assert np.load(first.path).shape == (len(segments), TINY.embed_dim) and not first.cached
 
 
@@ -138,7 +142,7 @@ class _Blocks(EncoderFrontEnd):
 
 def test_embeddings_stream_into_the_lazy_store(corpus, tmp_path):
     segments, context = corpus
-    context = EmbedContext(context.features, tmp_path, 1, False)
+    context = EmbedContext(context.features, tmp_path, FP32, 1, False)
     frontend = _Blocks()
     done = cached_embeddings(frontend, segments, "t", context)
     assert frontend.blocks_given == -(-len(segments) // 2) and not done.cached
@@ -155,24 +159,24 @@ def test_embeddings_stream_into_the_lazy_store(corpus, tmp_path):
 
 def test_bad_names_and_files_are_one_line_errors(tmp_path):
     with pytest.raises(ConfigError, match="unknown front-end 'mfcc'; known: R, .*egemaps, whisper-base, logmel-stats"):
-        check(("mfcc",))
+        check(("mfcc",), FeatureConfig())
     with pytest.raises(ModelFileError, match="model file not found"):
-        check((f"checkpoint:{tmp_path / 'none.pt'}",))
+        check((f"checkpoint:{tmp_path / 'none.pt'}",), FeatureConfig())
     with pytest.raises(ConfigError, match="needs a path"):
-        check(("checkpoint:",))
+        check(("checkpoint:",), FeatureConfig())
     foreign = tmp_path / "foreign.pt"
     foreign.write_text("not a model")
     with pytest.raises(ModelFileError, match="not an avspnet model: .*foreign.pt"):
-        check((f"checkpoint:{foreign}",))
+        check((f"checkpoint:{foreign}",), FeatureConfig())
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(ModelFileError, match="lacks config, model_state"):
-        check((f"checkpoint:{tmp_path / 'other.pt'}",))
+        check((f"checkpoint:{tmp_path / 'other.pt'}",), FeatureConfig())
     mismatched = _saved_encoder(tmp_path)
     saved = torch.load(mismatched, weights_only=True)
     saved["config"]["model"]["embed_dim"] = 32
     torch.save(saved, mismatched)
-    with pytest.raises(ModelFileError, match="not an avspnet model: .*RuntimeError"):
-        check((f"checkpoint:{mismatched}",))
+    with pytest.raises(ModelFileError, match=f"model {mismatched}: its weights do not fit .*size mismatch"):
+        check((f"checkpoint:{mismatched}",), FeatureConfig())
 
 
 def test_missing_extra_is_named_with_its_install_command(monkeypatch):
@@ -180,7 +184,7 @@ def test_missing_extra_is_named_with_its_install_command(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ctranslate2" else real(name, *a))
     with pytest.raises(FrontEndUnavailable, match=r"whisper-base needs the optional ASR extra \(ctranslate2 missing\)"
                                                    r".*make install-asr"):
-        check(("logmel-stats", "whisper-base"))
+        check(("logmel-stats", "whisper-base"), FeatureConfig())
 
 
 def test_frontends_command_lists_every_entry(capsys):
@@ -208,7 +212,7 @@ def test_standardisation_sees_only_the_fitted_rows(monkeypatch, tmp_path):
     split = FoldSplit(task="arousal", fold=0, test=test,
                       fractions={1.0: FractionSplit(fit=np.arange(0, 12), val=np.arange(12, 16))})
     job = GridJob(frontend="egemaps", embeddings=path, split=split, utt_labels=labels, utt_index=utt_index,
-                  n_classes=2, config=transfer_preset("tuned", hidden=(8,), epochs=2, patience=0), seed=0)
+                  task=get_task("arousal"), config=transfer_preset("tuned", hidden=(8,), epochs=2, patience=0), seed=0)
     run_job(job)
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], vectors[np.isin(utt_index, np.arange(12))])
@@ -232,3 +236,22 @@ def test_whisper_pooling_and_logmel_bank():
     bank = mel_filterbank(FeatureConfig())
     assert bank.shape == (40, 200) and (bank.max(axis=1) > 0).all()
     assert (np.diff(bank.argmax(axis=1)) > 0).all()
+
+
+def test_auto_precision_pretraining_is_cached_apart_per_host_kind(monkeypatch, tmp_path):
+    """`precision: auto` pre-trains in bf16 on one host and fp32 on another: never one cache entry for both."""
+    from types import SimpleNamespace
+
+    from avspnet.frontends.encoder import pretrain_dir
+    from avspnet.training import device
+    from avspnet.training.pretrain_config import PretrainConfig
+
+    background = SimpleNamespace(key="bg")
+    dirs = {}
+    for native in (True, False):
+        monkeypatch.setattr(device, "cpu_has_native_bf16", lambda *args, native=native: native)
+        dirs[native] = pretrain_dir("AE", PretrainConfig(frontend="AE", device="cpu", precision="auto"), background,
+                                    tmp_path)
+    assert dirs[True] != dirs[False]
+    explicit = PretrainConfig(frontend="AE", device="cpu", precision="fp32")
+    assert pretrain_dir("AE", explicit, background, tmp_path) == dirs[False]

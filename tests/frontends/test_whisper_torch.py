@@ -1,6 +1,7 @@
 """Whisper-base's encoder in torch: the CTranslate2 file parser, and agreement with CTranslate2's own encode."""
 
 import struct
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from avspnet.features.config import FeatureConfig
 from avspnet.frontends import whisper
 from avspnet.frontends.base import EmbedContext
 from avspnet.frontends.whisper_torch import read_variables
+from avspnet.training.device import Runtime
 
 
 def _string(text: str) -> bytes:
@@ -59,7 +61,8 @@ def test_bad_model_files_are_one_line_errors(tmp_path):
 def model(tmp_path_factory):
     if whisper.unavailable():
         pytest.skip(whisper.unavailable())
-    context = EmbedContext(FeatureConfig(), tmp_path_factory.mktemp("cache"), workers=1, progress=False)
+    context = EmbedContext(FeatureConfig(), tmp_path_factory.mktemp("cache"), Runtime.resolve("cpu", "fp32"), workers=1,
+                           progress=False)
     frontend = whisper.WhisperBase()
     return frontend, context, frontend.model(context)
 
@@ -95,3 +98,14 @@ def test_frames_cover_the_audio_one_window_at_a_time(model):
     np.testing.assert_allclose(frames[:1500], frontend.utterance_frames(samples[:480000], context), atol=1e-5)
     short = frontend.utterance_frames(samples[:16000 + 100], context)
     assert short.shape == (51, 512) and np.isfinite(short).all()
+
+
+def test_runs_at_the_runs_precision(model):
+    """bf16 where the run asks for it (its vectors cached apart), fp32 where it asks for fp32, on any host."""
+    frontend, context, _ = model
+    bf16 = replace(context, runtime=Runtime.resolve("cpu", "bf16"))
+    assert (frontend.precision(context.runtime), frontend.precision(bf16.runtime)) == ("fp32", "bf16")
+    samples = _voice(2.0)
+    full, half = frontend.utterance_frames(samples, context), frontend.utterance_frames(samples, bf16)
+    assert half.dtype == np.float32 and half.shape == full.shape and not np.array_equal(half, full)
+    assert np.linalg.norm(half - full) / np.linalg.norm(full) < 0.05

@@ -71,16 +71,16 @@ def test_unpaired_folds_are_an_error():
         paired_gains(frame[frame["frontend"] != "R"])
 
 
-def make_run(root, name, target, hours, gains, network="narrow", seed=0):
+def make_run(root, name, target, hours, gains, network="narrow", seed=0, folds=5, max_steps=40):
     folder = root / name
     folder.mkdir(parents=True)
-    frame = per_fold(gains, seed=seed) if gains else per_fold({}, seed=seed)
+    frame = per_fold(gains, folds=folds, seed=seed)
     frame.to_csv(folder / "per_fold.csv", index=False)
     pretrain = {f: {"joint": {"epochs": 2, "steps": 40, "kept_epoch": 2, "train_loss": 0.9, "val_loss": 1.0,
                               "val_acc": 0.6}} for f in gains}
     info = {"config": {"name": name, "frontends": ["R", *gains],
                        "background": [{"name": "commonvoice-all", "max_hours": hours}] if hours else [],
-                       "pretrain": {"max_steps": 40, "epochs": 30, "batch_size": 32}},
+                       "pretrain": {"max_steps": max_steps, "epochs": 30, "batch_size": 32}},
             "network": network, "target_label": target,
             "background": {"hours": hours, "speakers": 10, "segments": 100}, "pretrain": pretrain}
     (folder / "run.json").write_text(json.dumps(info))
@@ -121,3 +121,41 @@ def test_bad_run_folders_are_named(tmp_path):
     (one / "run.json").write_text(json.dumps(info))
     with pytest.raises(AvspnetError, match="lacks network"):
         read_run(one)
+
+
+def test_budgets_that_differ_by_rung_are_said_per_rung(tmp_path):
+    same = [make_run(tmp_path / "same", f"s{h}", "ravdess", h, {"AE": 0.01}, seed=h) for h in (1, 4)]
+    write_scaling_report(same, tmp_path / "out-same", n_boot=50)
+    md = (tmp_path / "out-same" / "gain_ravdess_narrow.md").read_text()
+    assert "- Pre-training budget: at most 40 steps of 32 segments per phase (the same on every rung)." in md
+    differ = [make_run(tmp_path / "differ", f"s{h}", "ravdess", h, {"AE": 0.01}, seed=h, max_steps=40 * h)
+              for h in (1, 4)]
+    write_scaling_report(differ, tmp_path / "out-differ", n_boot=50)
+    md = (tmp_path / "out-differ" / "gain_ravdess_narrow.md").read_text()
+    assert "the same on every rung" not in md
+    assert ("- Pre-training budget: differs by rung: 1.00 h: at most 40 steps of 32 segments per phase; "
+            "4.00 h: at most 160 steps of 32 segments per phase.") in md
+
+
+@pytest.mark.parametrize("folds, degenerate", [(2, True), (3, True), (4, False)])
+def test_a_bootstrap_over_too_few_folds_says_it_is_only_their_range(folds, degenerate, tmp_path):
+    diffs = np.linspace(-0.05, 0.08, folds)
+    low, high = bootstrap_interval(diffs, seed=0)
+    assert np.allclose((low, high), (diffs.min(), diffs.max()), rtol=0, atol=1e-12) is degenerate
+    run = make_run(tmp_path, "r", "ravdess", 1, {"AE": 0.02}, folds=folds)
+    write_scaling_report([run], tmp_path / "out", n_boot=2000)
+    md = (tmp_path / "out" / "gain_ravdess_narrow.md").read_text()
+    assert (f"- † Degenerate interval: with {folds} folds the bootstrap interval is only the range" in md) is degenerate
+    assert ("]† |" in md) is degenerate
+    table = pd.read_csv(tmp_path / "out" / "gain.csv")
+    assert (table.loc[table["frontend"] == "AE", "ci_is_range"] == degenerate).all()
+
+
+def test_rating_tasks_sit_the_gain_study_out():
+    frame = per_fold({"AE": 0.05})
+    ratings = pd.DataFrame([{"frontend": f, "task": "arousal_rating", "fraction": 1.0, "fold": k, "ccc": 0.1 * k,
+                             "n_test": 20} for f in ("R", "AE") for k in range(5)])
+    gains = paired_gains(pd.concat([frame, ratings], ignore_index=True))
+    assert set(gains["task"]) == set(TASKS) and gains["gain"].notna().all()
+    with pytest.raises(AvspnetError, match="no class task"):
+        paired_gains(ratings)

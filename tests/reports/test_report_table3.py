@@ -74,3 +74,39 @@ def test_bad_results_are_named():
         table3(pd.concat([results, results.iloc[:1]]))
     with pytest.raises(AvspnetError, match="empty"):
         table3(results.iloc[:0])
+
+
+def _with_ratings():
+    """hand_made_results plus a rating task scored by CCC (mean 0.5 or 0.3, std 0.1 over two folds)."""
+    ccc = {"R": (0.2, 0.4), "AV": (0.4, 0.6)}
+    rows = [dict(frontend=f, task="arousal_rating", fraction=fr, fold=k, ccc=c, n_test=10)
+            for f, pair in ccc.items() for fr in (0.5, 1.0) for k, c in enumerate(pair)]
+    return pd.concat([hand_made_results(), pd.DataFrame(rows)], ignore_index=True)
+
+
+def test_a_rating_task_is_shown_in_ccc_beside_uar(tmp_path):
+    results = _with_ratings()
+    assert table3(results).loc["AV", ("arousal_rating", 1.0)] == "0.500 ± 0.100"
+    assert table3(results).loc["AV", ("arousal", 0.5)] == "75.0 ± 5.0"
+    text = table3_markdown(results, "Mixed")
+    assert "- UAR (unweighted average recall) on utterances (arousal, emotion4), in %" in text
+    assert "- CCC (concordance correlation coefficient) on utterances (arousal_rating): mean ± std" in text
+    assert "arousal_rating 0.000" in text and "| arousal_rating 50% (CCC) |" in text
+    assert "**0.500 ± 0.100**" in text
+    _, csv_path = write_table3(results, tmp_path, "Mixed")
+    table = pd.read_csv(csv_path)
+    assert list(table.columns) == ["frontend", "task", "fraction", "uar_mean", "uar_std", "ccc_mean", "ccc_std",
+                                   "n_folds"]
+    rating = table[table["task"] == "arousal_rating"]
+    assert rating["uar_mean"].isna().all() and rating["ccc_mean"].notna().all()
+    assert pd.read_csv(tmp_path / "per_fold.csv")["ccc"].notna().sum() == 8
+
+
+def test_a_score_in_the_wrong_metric_column_is_an_error():
+    results = _with_ratings()
+    wrong = results.copy()
+    wrong.loc[wrong["task"] == "arousal_rating", "uar"] = 0.5  # a rating task cannot have a UAR
+    with pytest.raises(AvspnetError, match="R / arousal_rating / 0.5 fold 0 needs exactly one score, in column ccc"):
+        summarise(wrong)
+    with pytest.raises(AvspnetError, match="lack column.*uar or ccc"):
+        summarise(results.drop(columns=["uar", "ccc"]))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from avspnet.cli import main
-from avspnet.corpora.manifest import make_manifest, read_manifest, write_manifest
+from avspnet.corpora.manifest import RATING_COLUMNS, make_manifest, manifest_hash, read_manifest, write_manifest
 from avspnet.experiment import data as experiment_data
 from avspnet.experiment import runner
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
@@ -33,6 +33,7 @@ def labelled_background(tmp_path, voice):
              "speaker": f"s{i % 3}", "group": f"s{i % 3}", "emotion": emotion,
              "emotion4": emotion if emotion != "neutral" else "neutral",
              "arousal": int(emotion in ("angry", "happy")), "valence": int(emotion == "happy") if i < 5 else None,
+             "arousal_rating": 1.0 + 0.5 * i, "valence_rating": 5.0 - 0.5 * i,
              "raw_emotion_code": f"0{i}"} for i, emotion in enumerate(emotions)]
     path = write_manifest(make_manifest(rows), tmp_path / "background.csv")
     manifest = read_manifest(path)
@@ -98,7 +99,7 @@ def test_no_gold_label_reaches_pretraining(run, labelled_background, tmp_path, m
 
     assert seen, "the background was built without going through training.background"
     for given in seen:
-        assert not [c for c in given.columns if c.startswith("raw_")]
+        assert not [c for c in given.columns if c.startswith("raw_") or c in RATING_COLUMNS]
         assert (given["emotion"] == "").all() and (given["emotion4"] == "").all()
         assert given["arousal"].isna().all() and given["valence"].isna().all()
 
@@ -119,3 +120,12 @@ def test_a_labeller_that_misses_utterances_is_refused(labelled_background, tmp_p
     with pytest.raises(CorpusError, match="background bg: proxy labels do not match the manifest.*no proxy row for 2"):
         background.build_background([("bg", manifest)], lambda name, hidden: proxy.iloc[2:], cache_dir=tmp_path,
                                     progress=False)
+
+
+def test_ratings_are_dropped_so_the_hidden_manifest_is_the_same_without_them(labelled_background):
+    _, manifest, _ = labelled_background
+    assert set(RATING_COLUMNS) <= set(manifest.columns)
+    with_ratings = background.hide_gold_labels(manifest)
+    without = background.hide_gold_labels(manifest.drop(columns=list(RATING_COLUMNS)))
+    pd.testing.assert_frame_equal(with_ratings, without)
+    assert manifest_hash(with_ratings) == manifest_hash(without)

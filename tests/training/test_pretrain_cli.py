@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import torch
 
 from avspnet.cli import main
+from avspnet.training import checkpoint
 from avspnet.training.checkpoint import load_encoder
 
 
@@ -57,17 +59,22 @@ def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, mo
                "--config", str(tmp_path / "tiny.yaml"), "--epochs", "1", "--device", "cpu", "--precision", "fp32",
                "--no-progress"]
     assert main(command) == 0
-    assert "on 12 segments" in capsys.readouterr().out
+    assert "on 12 segments (fp32 on cpu)" in capsys.readouterr().out
     saved = (tmp_path / "out" / "pretrained.pt").stat().st_mtime_ns
     assert main(command) == 0  # same data: reused, with the segment count it was trained on
     assert "on 12 segments" in capsys.readouterr().out
     assert (tmp_path / "out" / "pretrained.pt").stat().st_mtime_ns == saved
+    _tampered_weights_are_one_line(tmp_path / "out", command, capsys)
     first = pd.read_csv(manifest)["path"].iloc[0]
     voice(Path(first), seconds=3.0, f0=200, seed=99)  # the same file, edited in place: other data
     assert main(command) == 2
     assert "on other data" in capsys.readouterr().err
     (tmp_path / "out" / "pretrained.pt").write_bytes(b"truncated")
-    assert main(command) == 0  # an unreadable checkpoint is named and trained again
+    assert main(command) == 2  # a file avspnet cannot read is never overwritten: it may be someone's
+    assert "refusing to overwrite it" in capsys.readouterr().err
+    assert (tmp_path / "out" / "pretrained.pt").read_bytes() == b"truncated"
+    (tmp_path / "out" / "pretrained.pt").unlink()
+    assert main(command) == 0
     assert "on 13 segments" in capsys.readouterr().out
 
 
@@ -89,3 +96,52 @@ def test_proxy_file_of_another_manifest_version_is_refused(tmp_path, voice, caps
         assert main(["proxy-report", str(manifest)]) == 2  # the same check, the same words
         assert message in capsys.readouterr().err
     assert not (tmp_path / "o" / "pretrained.pt").exists()
+
+
+def _tampered_weights_are_one_line(out: Path, command: list[str], capsys) -> None:
+    """A finished or interrupted run whose weights do not fit its config is named in one line (exit 2), then
+    the folder is put back as it was."""
+    final = out / checkpoint.FINAL
+    whole = final.read_bytes()
+    saved = torch.load(final, weights_only=True)
+    state = dict(saved["model_state"])
+    name = next(k for k in state if k.endswith("weight"))
+    state[name] = torch.zeros(1)
+    torch.save({**saved, "model_state": state}, final)
+    assert main(command) == 2
+    assert f"model {final}: its weights do not fit" in capsys.readouterr().err
+    final.unlink()
+    interrupted = {"config": saved["config"], "model_state": state, "run": {"phase": 0, "epoch": 1},
+                   "data_hash": saved["metadata"]["data_hash"]}
+    for broken in (interrupted, {**interrupted, "model_state": saved["model_state"], "run": {"stage": 2}}):
+        torch.save(broken, out / checkpoint.RUN_STATE)
+        assert main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert f"model {out / checkpoint.RUN_STATE}: " in err and err.count("\n") == 0
+    (out / checkpoint.RUN_STATE).unlink()
+    final.write_bytes(whole)
+
+
+def test_a_foreign_checkpoint_in_out_is_refused_before_any_work(tmp_path, voice, capsys, monkeypatch):
+    """Another tool's pretrained.pt, or another recipe's, is never overwritten; nothing is loaded first."""
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    manifest = make_corpus(tmp_path, voice, "a")
+    (tmp_path / "tiny.yaml").write_text("batch_size: 4\nmodel: {channels: 2, embed_dim: 16, latent_dim: 4, head_dims: [8]}\n")
+    command = ["pretrain", "--manifest", str(manifest), "--out", str(tmp_path / "out"), "--config",
+               str(tmp_path / "tiny.yaml"), "--epochs", "1", "--device", "cpu", "--precision", "fp32", "--no-progress"]
+    (tmp_path / "out").mkdir()
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "out" / "pretrained.pt")
+    foreign = (tmp_path / "out" / "pretrained.pt").read_bytes()
+    monkeypatch.setattr("avspnet.commands.pretrain.load_background", lambda *a, **k: pytest.fail("loaded data"))
+    assert main([*command, "--frontend", "AE"]) == 2
+    assert "refusing to overwrite it" in capsys.readouterr().err
+    assert (tmp_path / "out" / "pretrained.pt").read_bytes() == foreign
+    monkeypatch.undo()
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "out" / "pretrained.pt").unlink()
+    assert main([*command, "--frontend", "AE"]) == 0
+    ours = (tmp_path / "out" / "pretrained.pt").read_bytes()
+    monkeypatch.setattr("avspnet.commands.pretrain.load_background", lambda *a, **k: pytest.fail("loaded data"))
+    assert main([*command, "--frontend", "W_a"]) == 2
+    assert "with a different config" in capsys.readouterr().err
+    assert (tmp_path / "out" / "pretrained.pt").read_bytes() == ours

@@ -20,6 +20,7 @@ from ..errors import ConfigError
 from ..ingest import IngestConfig, ingest_media
 from ..ingest.asr import asr_installed
 from ..log import get_logger
+from ..paths import output_file
 from ..proxy.transcribe import INSTALL_HINT
 from . import add_cache_arguments
 
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = {"speakers": args.speakers, "min_s": args.min_s, "max_s": args.max_s, "asr": args.asr,
                  "language": args.language}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    output_file(args.output)
     installed = asr_installed()
     if config.asr == "on" and not installed:
         raise ConfigError(f"--asr on needs the optional ASR extra: {INSTALL_HINT}")

@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     model, metadata = load_recognizer(args.model)
+    folders = [path for path in args.audio if path.is_dir()]
+    if folders:
+        raise AudioError(f"{folders[0]} is a folder; give its audio files (e.g. {folders[0]}/*.wav)")
     skips = SkipLog("predict")
     features = metadata["features"]
     segment_step_s = features["segment_hop"] * features["hop_ms"] / 1000

@@ -5,7 +5,8 @@ report.md, scores.png and per_speaker.csv, and prints the UARs. `--preset`
 re-ranks arousal from the measures stored in the proxy CSV (no Praat).
 `--robustness` instead measures the manifest as recorded, peak-normalised
 and at -23 LUFS and writes the arousal UAR of every subset of pitch,
-intensity and HF500 (robustness.md / robustness.csv).
+intensity and HF500 (robustness.md / robustness.csv, by default in
+<manifest stem>.proxy-robustness/). A re-run replaces its report folder as a whole.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from ..corpora.manifest import read_manifest
 from ..errors import CorpusError
+from ..paths import replaced_folder
 from ..proxy import ProxyConfig, proxy_path
 from ..proxy.acoustic import FEATURE_COLUMNS
 from ..proxy.config import AROUSAL_PRESETS
@@ -25,12 +27,15 @@ from . import add_cache_arguments
 
 NAME = "proxy-report"
 HELP = "agreement of proxy labels with gold labels (UAR, plots, per speaker)"
+# What report folders of versions before the output marker held (see paths.replaced_folder).
+LEGACY = ("report.md", "scores.png", "per_speaker.csv", "robustness.md", "robustness.csv")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("manifest", type=Path, help="manifest CSV with gold labels")
     parser.add_argument("--proxy", type=Path, help="proxy CSV (default: <manifest stem>.proxy.csv beside it)")
-    parser.add_argument("-o", "--output", type=Path, help="report folder (default: <manifest stem>.proxy-report/)")
+    parser.add_argument("-o", "--output", type=Path, help="report folder, replaced as a whole (default: <manifest stem>.proxy-report/, "
+                             "with --robustness <manifest stem>.proxy-robustness/)")
     parser.add_argument("--preset", choices=list(AROUSAL_PRESETS),
                         help="re-rank arousal with this feature set from the stored measures")
     parser.add_argument("--robustness", action="store_true",
@@ -50,26 +55,29 @@ def _rerank(proxy, preset: str):
                         proxy_arousal=arousal["proxy_arousal"].to_numpy())
 
 
-def _robustness(args: argparse.Namespace, out_dir: Path) -> int:
-    manifest = read_manifest(args.manifest)
-    table = robustness_table({args.manifest.stem: manifest}, cache_dir=args.cache_dir, workers=args.workers)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out_dir / "robustness.csv", index=False, float_format="%.4f")
-    (out_dir / "robustness.md").write_text(render_markdown(table), encoding="utf-8")
+def _robustness(args: argparse.Namespace) -> int:
+    out_dir = args.output or args.manifest.with_name(f"{args.manifest.stem}.proxy-robustness")
+    with replaced_folder(out_dir, NAME, LEGACY) as staging:
+        manifest = read_manifest(args.manifest)
+        table = robustness_table({args.manifest.stem: manifest}, cache_dir=args.cache_dir, workers=args.workers)
+        table.to_csv(staging / "robustness.csv", index=False, float_format="%.4f")
+        (staging / "robustness.md").write_text(render_markdown(table), encoding="utf-8")
     print(worst_case(table).to_string(index=False, float_format="%.4f"))
     print(f"robustness table written to {out_dir / 'robustness.md'}")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    out_dir = args.output or args.manifest.with_name(f"{args.manifest.stem}.proxy-report")
     if args.robustness:
-        return _robustness(args, out_dir)
-    proxy_csv = args.proxy or proxy_path(args.manifest)
-    manifest, proxy = load_manifest_and_proxy(args.manifest, proxy_csv, args.cache_dir)
-    if args.preset:
-        proxy = _rerank(proxy, args.preset)
-    for result in write_report(args.manifest.stem, manifest, proxy, out_dir):
+        return _robustness(args)
+    out_dir = args.output or args.manifest.with_name(f"{args.manifest.stem}.proxy-report")
+    with replaced_folder(out_dir, NAME, LEGACY) as staging:
+        proxy_csv = args.proxy or proxy_path(args.manifest)
+        manifest, proxy = load_manifest_and_proxy(args.manifest, proxy_csv, args.cache_dir)
+        if args.preset:
+            proxy = _rerank(proxy, args.preset)
+        results = write_report(args.manifest.stem, manifest, proxy, staging)
+    for result in results:
         uar = "n/a (no utterance with both labels and two gold classes)" if result.uar != result.uar else f"{result.uar:.4f}"
         print(f"{result.task}: UAR {uar} on {result.n_compared} utterances; "
               f"proxy-labelled fraction {result.coverage:.3f}")

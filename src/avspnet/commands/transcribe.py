@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from ..corpora.manifest import read_manifest, write_manifest
+from ..paths import output_file
 from ..proxy.transcribe import load_model, transcribe_manifest
 
 NAME = "transcribe"
@@ -26,8 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     manifest = read_manifest(args.manifest)
+    output = output_file(args.output or args.manifest)
     model = load_model(args.cache_dir, args.threads)
     frame, done, skips = transcribe_manifest(manifest, model, args.overwrite)
-    output = write_manifest(frame, args.output or args.manifest)
+    write_manifest(frame, output)
     print(f"{done} utterance(s) transcribed; {skips.summary()}; manifest written to {output}")
     return 0

@@ -2,6 +2,7 @@
 
 Sentence texts come from any `transcripts*.txt` at the corpus root, lines
 like `201. 就是下雨也去。`; a sentence without a text gets an empty transcript.
+They are UTF-8 or, as CASIA ships them, GB18030 (read with a warning naming the file).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..log import SkipLog, get_logger
-from .files import audio_duration, find_audio, finish_manifest, read_text, require_dir
+from .files import audio_duration, find_audio, finish_manifest, require_dir
 from .labels import label_fields
+from .text import read_text
 
 EMOTIONS = ("angry", "fear", "happy", "neutral", "sad", "surprise")
 _LINE = re.compile(r"^\s*(\d+)\s*[.．、]\s*(.*?)\s*$")
@@ -22,7 +24,7 @@ _LINE = re.compile(r"^\s*(\d+)\s*[.．、]\s*(.*?)\s*$")
 def read_sentences(root: Path) -> dict[str, str]:
     sentences: dict[str, str] = {}
     for path in sorted(root.glob("transcripts*.txt")):
-        for line in read_text(path, "casia").splitlines():
+        for line in read_text(path, "casia", fallback="gb18030").splitlines():
             match = _LINE.match(line)
             if match:
                 sentences[match.group(1)] = match.group(2)

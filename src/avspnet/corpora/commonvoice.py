@@ -12,7 +12,8 @@ to a frame and about a millisecond per clip.
 `commonvoice` reads validated.tsv only; `commonvoice-all` adds
 invalidated.tsv (clips the community voted down: often still usable
 unlabeled speech), marked in `raw_tsv`. A missing validated.tsv is an error
-naming it; rows with a missing clip, no client_id or a clip listed twice are
+naming it; a `path` that leads out of `clips/` (absolute, `..`) is an error
+naming the row; rows with a missing clip, no client_id or a clip listed twice are
 counted skips; an empty sentence is kept with an empty transcript (no proxy
 valence for it, counted).
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..log import SkipLog, get_logger
-from .files import finish_manifest, folders_holding, listed_audio, read_table, require_dir
+from .files import finish_manifest, folders_holding, inside, listed_audio, read_table, require_dir
 
 REQUIRED = ("client_id", "path", "sentence")
 MAPPED = (*REQUIRED, "locale")
@@ -43,8 +44,8 @@ def raw_name(column: str) -> str:
 def locale_rows(folder: Path, tsv: str, skips: SkipLog, seen: set[str]) -> list[dict]:
     table = folder / f"{tsv}.tsv"
     rows = []
-    for number, row in enumerate(read_table(table, "commonvoice", REQUIRED, skips, delimiter="\t"), start=1):
-        item = f"{table} row {number}"
+    for row in read_table(table, "commonvoice", REQUIRED, skips, delimiter="\t"):
+        item = f"{table}:{row.line}"
         if not row["client_id"]:
             skips.skip(item, "empty client_id")
             continue
@@ -53,7 +54,7 @@ def locale_rows(folder: Path, tsv: str, skips: SkipLog, seen: set[str]) -> list[
         if utt_id in seen:
             skips.skip(item, "clip listed twice")
             continue
-        audio = listed_audio(folder / "clips" / row["path"], item, skips)
+        audio = listed_audio(inside(folder / "clips", row["path"], f"commonvoice: {item}"), item, skips)
         if audio is None:
             continue
         path, duration = audio

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 
@@ -15,6 +15,7 @@ from ..errors import AudioError, CorpusError
 from ..log import SkipLog, get_logger
 from .labels import label_fields
 from .manifest import make_manifest
+from .text import read_text
 
 AUDIO_SUFFIXES = (".wav", ".flac")
 
@@ -77,15 +78,16 @@ def audio_duration(path: Path, skips: SkipLog) -> float | None:
     return info.duration_s
 
 
-def read_text(path: Path, corpus: str) -> str:
-    """Read a transcript/label text file, naming the file on a bad encoding."""
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CorpusError(f"{corpus}: {path} is neither UTF-8 nor GB18030 text")
+def inside(folder: Path, relative: str, item: str) -> Path:
+    """`folder / relative` for a path a table names, refused when it leads out of `folder` (absolute or `..`).
+
+    The check is on the words of the path, not on where it resolves: a
+    corpus folder that is itself a symbolic link is fine.
+    """
+    posix = PurePosixPath(relative.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts or PureWindowsPath(relative).drive:
+        raise CorpusError(f"{item}: path {relative!r} leads out of {folder}")
+    return folder / posix
 
 
 def resolve_audio(path: Path) -> Path | None:
@@ -133,9 +135,17 @@ def listed_audio(path: Path, item: str, skips: SkipLog) -> tuple[Path, float] | 
     return None if duration is None else (found, duration)
 
 
+class TableRow(dict):
+    """One table row (stripped strings keyed by header) that knows its line in the file, to name it."""
+
+    def __init__(self, fields: dict[str, str], line: int) -> None:
+        super().__init__(fields)
+        self.line = line
+
+
 def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLog,
-               delimiter: str = ",") -> list[dict[str, str]]:
-    """CSV (or, with `delimiter="\\t"`, TSV) rows as stripped strings keyed by header.
+               delimiter: str = ",") -> list[TableRow]:
+    """CSV (or, with `delimiter="\\t"`, TSV) rows as stripped strings keyed by header, with their line numbers.
 
     A missing file or required column is an error naming the file; a row
     with the wrong number of fields is a counted skip, so one bad line does
@@ -158,7 +168,7 @@ def read_table(path: Path, corpus: str, required: tuple[str, ...], skips: SkipLo
             if len(fields) != len(header):
                 skips.skip(f"{path}:{reader.line_num}", "malformed table row (wrong number of fields)")
                 continue
-            rows.append({name: field.strip() for name, field in zip(header, fields)})
+            rows.append(TableRow({name: field.strip() for name, field in zip(header, fields)}, reader.line_num))
     except csv.Error as exc:
         raise CorpusError(f"{corpus}: {path} is not readable CSV ({exc})") from None
     return rows
@@ -174,4 +184,4 @@ def finish_manifest(corpus: str, root: Path, rows: list[dict], skips: SkipLog,
         log.info("%s: categories outside every task (kept, unlabelled): %s", corpus, counts)
     if not rows:
         raise CorpusError(f"{corpus}: no utterances found under {root} (expected {expected}; {skips.summary()})")
-    return make_manifest(rows)
+    return make_manifest(rows, source=f"{corpus}: {root}")

@@ -14,6 +14,7 @@ session-grouped splits are speaker-independent (the usual leave-one-session-out)
 Arousal/valence: the activation/valence rating binarised against the mean
 of that speaker's ratings over all evaluated turns (as in the AV-SpNET
 paper); a rating equal to the mean gets no label. emotion4: neu hap+exc ang sad.
+arousal_rating / valence_rating: the activation / valence ratings themselves (1-5).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import pandas as pd
 
 from ..errors import CorpusError
 from ..log import SkipLog
-from .files import finish_manifest, listed_audio, read_text, require_dir
+from .files import finish_manifest, inside, listed_audio, require_dir
 from .labels import label_fields, split_rating
+from .text import read_text
 
 CATEGORIES = {
     "neu": "neutral", "hap": "happy", "exc": "excited", "ang": "angry", "sad": "sad",
@@ -92,7 +94,8 @@ def load(root: Path) -> pd.DataFrame:
     outside: dict[str, int] = {}
     rows = []
     for turn in turns.to_dict("records"):
-        wav = turn["session_dir"] / "sentences" / "wav" / turn["dialog"] / f"{turn['turn']}.wav"
+        wav = inside(turn["session_dir"] / "sentences" / "wav", f"{turn['dialog']}/{turn['turn']}.wav",
+                     f"iemocap: turn {turn['turn']}")
         audio = listed_audio(wav, turn["turn"], skips)
         if audio is None:
             continue
@@ -109,6 +112,8 @@ def load(root: Path) -> pd.DataFrame:
             **label_fields(CATEGORIES.get(turn["code"], turn["code"]), "iemocap", outside),
             "arousal": split_rating(turn["activation"], mean["activation"]),
             "valence": split_rating(turn["valence"], mean["valence"]),
+            "arousal_rating": turn["activation"],
+            "valence_rating": turn["valence"],
             "raw_category": turn["code"],
             "raw_valence": turn["ratings"][0],
             "raw_activation": turn["ratings"][1],

@@ -5,7 +5,8 @@ the id (`LJ001` of `LJ001-0001`) is the group. The transcript is the
 normalized text (numbers and abbreviations spelled out, as the lexicons
 need), the original text stays in `raw_text`. The file is read by splitting
 on `|` without quoting, as LJ Speech's own texts hold bare quotes. A line
-without three fields or with a missing clip is a counted skip.
+without three fields or with a missing clip is a counted skip; an id that
+leads out of `wavs/` (`../x`) is an error naming the line.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 
 from ..errors import CorpusError
 from ..log import SkipLog
-from .files import finish_manifest, listed_audio, read_text, require_dir
+from .files import finish_manifest, inside, listed_audio, require_dir
+from .text import read_text
 
 SPEAKER = "ljspeech"
 
@@ -37,7 +39,7 @@ def load(root: Path) -> pd.DataFrame:
             skips.skip(item, "line is not id|text|normalized text")
             continue
         utt, text, normalized = (field.strip() for field in fields)
-        audio = listed_audio(root / "wavs" / f"{utt}.wav", item, skips)
+        audio = listed_audio(inside(root / "wavs", f"{utt}.wav", f"ljspeech: {item}"), item, skips)
         if audio is None:
             continue
         path, duration = audio

@@ -1,11 +1,13 @@
 """Your own unlabeled speech (podcasts, broadcasts, ...) as a first-class corpus.
 
 `root` is a CSV file, or a directory holding `manifest.csv`. The CSV is
-UTF-8 (GB18030 also accepted) with a header row and one row per utterance:
+UTF-8 (another encoding only when declared: `avspnet corpus --encoding`)
+with a header row and one row per utterance:
 
   column      required  meaning
   audio       yes       audio or video file (any format the reader takes: WAV, FLAC, MP3,
                         M4A, OGG/Opus, MP4/MKV/WebM), absolute or relative to the CSV's folder
+                        (it may lie anywhere: the CSV is the user's own list of files)
   transcript  yes       the words spoken; may be empty
   speaker     yes       speaker id, used as given; must not be empty
   episode     yes       episode/recording id -> `group` (empty: the speaker is the group)
@@ -32,16 +34,17 @@ from .files import finish_manifest, listed_audio, read_table
 REQUIRED = ("audio", "transcript", "speaker", "episode")
 
 
-def manifest_path(root: Path) -> Path:
+def manifest_path(root: Path, corpus: str = "media") -> Path:
+    """`root` if it is a file, else `root/manifest.csv`; missing is an error naming it."""
     path = root / "manifest.csv" if root.is_dir() else root
     if not path.is_file():
-        raise CorpusError(f"media: manifest CSV not found: {path}")
+        raise CorpusError(f"{corpus}: manifest CSV not found: {path}")
     return path
 
 
-def default_utt_id(audio: str) -> str:
-    """`media/` + the audio path as written, without suffix or leading slash."""
-    return "media/" + str(PurePosixPath(audio).with_suffix("")).lstrip("/")
+def default_utt_id(audio: str, corpus: str = "media") -> str:
+    """`<corpus>/` + the audio path as written, without suffix or leading slash."""
+    return f"{corpus}/" + str(PurePosixPath(audio).with_suffix("")).lstrip("/")
 
 
 def load(root: Path) -> pd.DataFrame:
@@ -49,8 +52,8 @@ def load(root: Path) -> pd.DataFrame:
     skips = SkipLog("corpora.media")
     seen: set[str] = set()
     rows = []
-    for number, row in enumerate(read_table(table, "media", REQUIRED, skips), start=1):
-        item = f"{table} row {number}"
+    for row in read_table(table, "media", REQUIRED, skips):
+        item = f"{table}:{row.line}"
         if not row["audio"]:
             skips.skip(item, "empty audio path")
             continue

@@ -7,7 +7,9 @@ X no agreement. Optional transcripts: Transcripts/<stem>.txt.
 
 Arousal/valence: EmoAct/EmoVal (1-7 consensus scale) split at the scale
 midpoint 4: above is high/positive, below low/negative, exactly 4 or blank
-gets no label. emotion4 comes from EmoClass.
+gets no label; a rating that is not a number from 1 to 7 is a counted skip
+naming the file and its values; arousal_rating / valence_rating keep EmoAct /
+EmoVal themselves (blank = none). emotion4 comes from EmoClass.
 Group: the podcast, the first number of `MSP-PODCAST_0001_0008.wav`.
 Speaker: `msppodcast_<SpkrID>`; an `Unknown` or empty SpkrID becomes the
 pseudo speaker `msppodcast_unknown_<podcast>` (an unidentified voice is most
@@ -24,26 +26,29 @@ from pathlib import Path
 import pandas as pd
 
 from ..log import SkipLog, get_logger
-from .files import finish_manifest, listed_audio, read_table, read_text, require_dir
+from .files import finish_manifest, listed_audio, read_table, require_dir
 from .labels import label_fields, split_rating
+from .text import read_text
 
 EMOTIONS = {
     "A": "angry", "S": "sad", "H": "happy", "U": "surprise", "F": "fear", "D": "disgust",
     "C": "contempt", "N": "neutral", "O": "other", "X": "no_agreement",
 }
 REQUIRED = ("FileName", "EmoClass", "EmoAct", "EmoVal", "SpkrID")
+SCALE = (1.0, 7.0)
 MIDPOINT = 4.0
 _NAME = re.compile(r"^MSP-PODCAST_(?P<podcast>\d+)_\d+(?:_\d+)?$")
 
 
 def parse_rating(text: str) -> float | None:
-    """A rating, NaN for a blank one, None for an unparsable one."""
+    """A rating, NaN for a blank one, None for one that is not a number on the 1-7 scale."""
     if not text:
         return math.nan
     try:
-        return float(text)
+        rating = float(text)
     except ValueError:
         return None
+    return rating if SCALE[0] <= rating <= SCALE[1] else None
 
 
 def load(root: Path) -> pd.DataFrame:
@@ -61,7 +66,8 @@ def load(root: Path) -> pd.DataFrame:
             continue
         activation, valence = parse_rating(row["EmoAct"]), parse_rating(row["EmoVal"])
         if activation is None or valence is None:
-            skips.skip(row["FileName"], "unparsable EmoAct/EmoVal rating")
+            skips.skip(f"{row['FileName']} (EmoAct {row['EmoAct']!r}, EmoVal {row['EmoVal']!r})",
+                       "EmoAct/EmoVal rating not a number from 1 to 7")
             continue
         audio = listed_audio(root / "Audios" / name.name, row["FileName"], skips)
         if audio is None:
@@ -84,6 +90,8 @@ def load(root: Path) -> pd.DataFrame:
             **label_fields(EMOTIONS.get(row["EmoClass"], row["EmoClass"]), "msppodcast", outside),
             "arousal": split_rating(activation, MIDPOINT),
             "valence": split_rating(valence, MIDPOINT),
+            "arousal_rating": activation,
+            "valence_rating": valence,
             "raw_emoclass": row["EmoClass"],
             "raw_activation": row["EmoAct"],
             "raw_valence": row["EmoVal"],

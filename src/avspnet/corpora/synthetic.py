@@ -6,7 +6,8 @@ negative or neutral sentences); arousal lives only in the sound (pitch,
 pitch range, rate and loudness), rendered with a random strength and
 jitter per utterance so the classes overlap a little. Every random choice
 comes from the seed and espeak-ng is deterministic, so a seed always gives
-byte-identical audio on one espeak-ng version.
+byte-identical audio on one espeak-ng version. Ratings on IEMOCAP's 1-5
+scale come from the same design (see `with_ratings`).
 
 Layout: OUT/audio/<speaker>/<speaker>_NNN.wav, OUT/manifest.csv,
 OUT/synthetic.json (config, its hash, espeak-ng version), OUT/README.txt.
@@ -33,7 +34,7 @@ from ..audio import load_audio
 from ..configio import config_hash, to_dict
 from ..errors import AudioError, AvspnetError, ConfigError, CorpusError
 from ..log import SkipLog, get_logger
-from .files import require_dir
+from .files import inside, require_dir
 from .manifest import make_manifest, read_manifest, write_manifest
 
 ESPEAK = "espeak-ng"
@@ -102,6 +103,10 @@ TEMPLATES = {
 HIGH = {"pitch": 14.0, "rate": 1.2, "amplitude": 1.25, "range": 175.0}
 LOW = {"pitch": -12.0, "rate": 0.84, "amplitude": 0.8, "range": 55.0}
 ESPEAK_RATE = 22050
+# arousal_rating = 3 +/- 2 x render strength (above 3 exactly for high arousal);
+# valence_rating from the words, which carry valence at one strength only.
+RATING_MIDDLE, RATING_REACH = 3.0, 2.0
+VALENCE_RATINGS = {"positive": 5.0, "neutral": 3.0, "negative": 1.0}
 
 
 @dataclass(frozen=True)
@@ -279,9 +284,7 @@ def make_synthetic_corpus(
     rows = [_row(utt, path, duration, cut) for (utt, _, _, path), (duration, cut) in zip(jobs, results)]
     (out_dir / "README.txt").write_text(_readme(config, stamp), encoding="utf-8")
     (out_dir / "synthetic.json").write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    # Written aside and renamed: an interrupted write leaves no manifest, so the corpus is made again.
-    os.replace(write_manifest(make_manifest(rows), out_dir / f".manifest.{os.getpid()}.tmp.csv"),
-               out_dir / "manifest.csv")
+    write_manifest(with_ratings(make_manifest(rows)), out_dir / "manifest.csv")
     log.info("synthetic corpus: %d utterances, %d speakers in %s", len(rows), config.n_speakers, out_dir)
     return load(out_dir)
 
@@ -301,14 +304,12 @@ def _prepare(out_dir: Path) -> None:
         raise CorpusError(f"{out_dir} is not empty and holds no synthetic corpus; choose a new or empty directory")
     for name in ("manifest.csv", "synthetic.json", "README.txt"):
         (out_dir / name).unlink(missing_ok=True)
-    for leftover in out_dir.glob(".manifest.*.tmp.csv"):
-        leftover.unlink()
     shutil.rmtree(out_dir / "audio", ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _audio_path(root: Path, speaker: str, utt_id: str) -> Path:
-    return root / "audio" / speaker / f"{utt_id}.wav"
+    return inside(root / "audio", f"{speaker}/{utt_id}.wav", f"synthetic: {root / 'manifest.csv'}")
 
 
 def _row(utt: Utterance, path: str, duration: float, trimmed: bool) -> dict:
@@ -336,6 +337,19 @@ def _row(utt: Utterance, path: str, duration: float, trimmed: bool) -> dict:
     }
 
 
+def with_ratings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The manifest with arousal_rating / valence_rating derived from its design columns.
+
+    Derived, not stored at render time, so a corpus made before ratings
+    existed (the demo's cached one) gets them too, and they always agree with
+    the binary arousal and the words.
+    """
+    direction = np.where(frame["arousal"].to_numpy(dtype=float, na_value=np.nan) == 1, 1.0, -1.0)
+    strength = frame["raw_strength"].astype(float).to_numpy()
+    return frame.assign(arousal_rating=RATING_MIDDLE + RATING_REACH * direction * strength,
+                        valence_rating=frame["raw_sentiment"].map(VALENCE_RATINGS).astype(float))
+
+
 def _readme(config: SyntheticConfig, stamp: dict) -> str:
     return (
         "SYNTHETIC SPEECH - not recordings of people.\n\n"
@@ -346,6 +360,8 @@ def _readme(config: SyntheticConfig, stamp: dict) -> str:
         "range, speaking rate and loudness, with a random strength and jitter per utterance.\n"
         "emotion4: happy = high+positive, angry = high+negative, sad = low+negative,\n"
         "neutral = low+neutral; calm (low+positive) and alert (high+neutral) have no 4-class label.\n"
+        "arousal_rating (1-5) is 3 + 2 x strength for high arousal and 3 - 2 x strength for low;\n"
+        "valence_rating is 5, 3 or 1 for positive, neutral or negative words.\n"
         "Render parameters are in the manifest's raw_* columns. Results on this corpus show that the\n"
         "pipeline runs; they say nothing about recognising emotion in human speech.\n"
     )
@@ -366,4 +382,4 @@ def load(root: Path) -> pd.DataFrame:
     for path in frame["path"][~present]:
         skips.skip(path, "audio file not found")
     get_logger("corpora.synthetic").info(skips.summary())
-    return make_manifest(frame[present].to_dict("records"))
+    return make_manifest(with_ratings(frame[present]).to_dict("records"))

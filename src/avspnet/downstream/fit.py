@@ -1,7 +1,9 @@
 """Fitting a dense head on front-end vectors: settings, presets, training with early stopping, inference.
 
 Vectors come from any front-end of the registry (`avspnet.frontends`); the
-head standardises them with statistics of its own training rows only.
+head standardises them with statistics of its own training rows only. The
+task (`avspnet.evaluation.tasks`) gives the output size, the loss, the
+segment outputs and the validation score.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from torch import nn
 
 from ..configio import from_dict
 from ..errors import ConfigError
-from ..evaluation.metrics import uar
+from ..evaluation.tasks import Task
 from .head import Head
 
 OPTIMIZERS = ("sgd", "adam")
@@ -33,9 +35,9 @@ class TransferConfig:
     weight_decay: float = 0.0
     batch_size: int = 128
     epochs: int = 20
-    # Epochs without a better validation UAR before stopping (0 = never stop early).
+    # Epochs without a better validation score (the task's metric) before stopping (0 = never stop early).
     patience: int = 3
-    # Weight the loss by inverse class frequency so UAR, not accuracy, is optimised.
+    # Classification: weight the loss by inverse class frequency so UAR, not accuracy, is optimised.
     class_balanced: bool = True
     val_speaker_fraction: float = 0.2
 
@@ -80,31 +82,28 @@ class FitResult:
 
 
 def fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
-             n_classes: int, config: TransferConfig, seed: int) -> FitResult:
-    """Train a head on segment embeddings; keep the epoch with the best validation UAR.
+             task: Task, config: TransferConfig, seed: int) -> FitResult:
+    """Train a head for `task` on segment embeddings; keep the epoch with the best validation score.
 
     Seeded on a forked RNG, so the caller's global torch RNG is left as it was.
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return _fit_head(train_x, train_y, val_x, val_y, n_classes, config, seed)
+        return _fit_head(train_x, train_y, val_x, val_y, task, config, seed)
 
 
 def _fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
-              n_classes: int, config: TransferConfig, seed: int) -> FitResult:
+              task: Task, config: TransferConfig, seed: int) -> FitResult:
     generator = torch.Generator().manual_seed(seed)
-    head = Head(train_x.shape[1], n_classes, config.hidden, config.dropout)
+    head = Head(train_x.shape[1], task.n_outputs, config.hidden, config.dropout)
     head.set_normalisation(train_x)
+    task.init_output(head.layers[-1], train_y)
     optimizer = _optimizer(head, config)
-    counts = np.bincount(train_y, minlength=n_classes).astype(np.float64)
-    weights = None
-    if config.class_balanced:
-        weights = torch.as_tensor(np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0),
-                                  dtype=torch.float32)
-    loss_fn = nn.CrossEntropyLoss(weight=weights)
+    loss_fn = task.loss(train_y, config.class_balanced)
     x = torch.from_numpy(np.ascontiguousarray(train_x, dtype=np.float32))
-    y = torch.from_numpy(train_y.astype(np.int64))
-    best = (-1.0, 0, _state(head))
+    y = task.targets(train_y)
+    val_key = f"val_{task.metric.column}"
+    best = (-np.inf, 0, _state(head))
     history: list[dict] = []
     for epoch in range(1, config.epochs + 1):
         head.train()
@@ -117,10 +116,10 @@ def _fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
-        val_uar = uar(val_y, predict_proba(head, val_x).argmax(axis=1), labels=np.arange(n_classes))
-        history.append({"epoch": epoch, "train_loss": total / len(x), "val_uar": val_uar})
-        if val_uar > best[0]:
-            best = (val_uar, epoch, _state(head))
+        val_score = task.score(val_y, task.decide(predict_outputs(head, val_x, task)))
+        history.append({"epoch": epoch, "train_loss": total / len(x), val_key: val_score})
+        if val_score > best[0]:
+            best = (val_score, epoch, _state(head))
         elif config.patience and epoch - best[1] >= config.patience:
             break
     head.load_state_dict(best[2])
@@ -128,12 +127,13 @@ def _fit_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y
 
 
 @torch.no_grad()
-def predict_proba(head: Head, embeddings: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+def predict_outputs(head: Head, embeddings: np.ndarray, task: Task, batch_size: int = 2048) -> np.ndarray:
+    """The task's output per segment (class probabilities, or a rating), in blocks."""
     head.eval()
-    blocks = [torch.softmax(head(torch.from_numpy(np.ascontiguousarray(embeddings[i:i + batch_size],
-                                                                        dtype=np.float32))), dim=1).numpy()
-              for i in range(0, len(embeddings), batch_size)]
-    return np.concatenate(blocks) if blocks else np.zeros((0, head.layers[-1].out_features), np.float32)
+    blocks = [task.outputs(head(torch.from_numpy(np.ascontiguousarray(embeddings[i:i + batch_size],
+                                                                       dtype=np.float32)))).numpy()
+              for i in range(0, max(len(embeddings), 1), batch_size)]
+    return np.concatenate(blocks)
 
 
 def _optimizer(head: nn.Module, config: TransferConfig) -> torch.optim.Optimizer:

@@ -14,14 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import confusion_matrix
 
-from ..evaluation.metrics import uar
+from ..evaluation.tasks import Task
 from ..features.store import SegmentStore
 from ..parallel import map_jobs
-from .fit import TransferConfig, fit_head, predict_proba
+from .fit import TransferConfig, fit_head, predict_outputs
 from .splits import FoldSplit
-from .vote import majority_vote
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class GridJob:
     split: FoldSplit
     utt_labels: np.ndarray
     utt_index: np.ndarray
-    n_classes: int
+    task: Task
     config: TransferConfig
     seed: int
 
@@ -39,7 +37,8 @@ class GridJob:
 @dataclass
 class JobResult:
     rows: list[dict]
-    confusion: np.ndarray
+    # Counts at the largest fraction (None for a task without classes).
+    confusion: np.ndarray | None
     frontend: str
     task: str
 
@@ -49,14 +48,11 @@ def job_seed(seed: int, task: str, fold: int, fraction: float) -> int:
 
 
 def evaluate_head(head, embeddings: np.ndarray, utt_index: np.ndarray, utterances: np.ndarray,
-                  n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Utterance predictions (majority vote over segments) and mean probabilities for `utterances`."""
+                  task: Task) -> np.ndarray:
+    """The task's output per utterance of (sorted) `utterances`, from its segments' outputs."""
     rows = segment_rows(utt_index, utterances)
     local = np.searchsorted(utterances, utt_index[rows])
-    probs = predict_proba(head, embeddings[rows])
-    if len(probs) == 0:
-        return np.zeros(len(utterances), np.int64), np.zeros((len(utterances), n_classes), np.float32)
-    return majority_vote(probs, local, len(utterances))
+    return task.utterance_outputs(predict_outputs(head, embeddings[rows], task), local, len(utterances))
 
 
 def segment_rows(utt_index: np.ndarray, utterances: np.ndarray) -> np.ndarray:
@@ -70,27 +66,26 @@ def run_job(job: GridJob) -> JobResult:
     torch.set_num_threads(1)
     try:
         embeddings = SegmentStore.open(job.embeddings)
-        split = job.split
-        n_classes = job.n_classes
+        split, task = job.split, job.task
         segment_labels = job.utt_labels[job.utt_index]
         test_truth = job.utt_labels[split.test]
-        rows, confusion = [], np.zeros((n_classes, n_classes), np.int64)
+        rows, confusion = [], None
         for fraction in sorted(split.fractions):
             parts = split.fractions[fraction]
             fit_rows = segment_rows(job.utt_index, parts.fit)
             val_rows = segment_rows(job.utt_index, parts.val)
             fit = fit_head(np.asarray(embeddings[fit_rows]), segment_labels[fit_rows],
-                           np.asarray(embeddings[val_rows]), segment_labels[val_rows], n_classes, job.config,
+                           np.asarray(embeddings[val_rows]), segment_labels[val_rows], task, job.config,
                            seed=job_seed(job.seed, split.task, split.fold, fraction))
-            predicted, _ = evaluate_head(fit.head, embeddings, job.utt_index, split.test, n_classes)
+            predicted = evaluate_head(fit.head, embeddings, job.utt_index, split.test, task)
             rows.append({
                 "frontend": job.frontend, "task": split.task, "fraction": fraction, "fold": split.fold,
-                "uar": uar(test_truth, predicted, labels=np.arange(n_classes)), "n_test": len(split.test),
+                task.metric.column: task.score(test_truth, predicted), "n_test": len(split.test),
                 "n_train": len(parts.fit), "n_val": len(parts.val), "best_epoch": fit.best_epoch,
                 "epochs": len(fit.history),
             })
             if fraction == max(split.fractions):
-                confusion = confusion_matrix(test_truth, predicted, labels=np.arange(n_classes))
+                confusion = task.confusion(test_truth, predicted)
         return JobResult(rows=rows, confusion=confusion, frontend=job.frontend, task=split.task)
     finally:
         torch.set_num_threads(threads)

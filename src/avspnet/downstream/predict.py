@@ -6,14 +6,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..configio import from_dict
+from ..evaluation.vote import majority_vote
 from ..features.config import FeatureConfig
 from ..features.segments import cut_segments
 from ..features.spectrogram import file_spectrogram
 from .head import RecognitionModel
-from .vote import majority_vote
 
 
 @dataclass
@@ -25,12 +24,11 @@ class Prediction:
     segment_probabilities: np.ndarray
 
 
-@torch.no_grad()
 def predict_file(model: RecognitionModel, metadata: dict, path: str | Path) -> Prediction:
-    """Cut the file as in training (short files padded to one segment), vote over segments."""
+    """Cut the file as in training (short files padded to one segment), embed at the model's precision, vote."""
     features = replace(from_dict(FeatureConfig, metadata["features"], "model features"), short_policy="pad")
     segments = cut_segments(file_spectrogram(path, features), features)
-    probs = torch.softmax(model(torch.from_numpy(np.ascontiguousarray(segments, dtype=np.float32))), dim=1).numpy()
+    probs = model.segment_probabilities(segments)
     predicted, mean_probs = majority_vote(probs, np.zeros(len(probs), dtype=np.int64), 1)
     names = metadata["class_names"]
     return Prediction(

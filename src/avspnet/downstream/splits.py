@@ -16,20 +16,21 @@ import pandas as pd
 from ..errors import ConfigError
 from ..evaluation.folds import cv_folds, validation_speakers
 from ..evaluation.fractions import nested_fractions
-from ..evaluation.tasks import encode_task, task_classes
+from ..evaluation.tasks import get_task
 from ..log import get_logger
 
 
 def available_tasks(utterances: pd.DataFrame, tasks: tuple[str, ...]) -> tuple[str, ...]:
-    """Tasks whose labels cover every class of the task in this corpus; others are logged and left out."""
+    """Tasks this corpus can run (each task says what it needs: all its classes, or varied ratings); others
+    are logged and left out."""
     present = []
-    for task in tasks:
-        labels = encode_task(utterances, task)
-        n_classes = len(task_classes(task, utterances))
-        if n_classes >= 2 and set(range(n_classes)) <= set(labels[labels >= 0].tolist()):
-            present.append(task)
+    for name in tasks:
+        task = get_task(name).for_corpus(utterances)
+        reason = task.missing(task.encode(utterances))
+        if reason:
+            get_logger("experiment").warning("task %s left out: %s", name, reason)
         else:
-            get_logger("experiment").warning("task %s left out: the target corpus lacks some of its classes", task)
+            present.append(name)
     return tuple(present)
 
 
@@ -70,28 +71,34 @@ def plan_splits(utterances: pd.DataFrame, tasks: tuple[str, ...], fractions: tup
                 n_folds: int, val_speaker_fraction: float, seed: int, folds: str = "speaker") -> list[FoldSplit]:
     """Utterance indices (into `utterances`) for every (task, fold, fraction).
 
-    `folds` is `speaker` (test speakers unseen) or `speaker_sentence` (test
-    speakers and test sentences unseen; see `cv_folds`).
+    The folds are shared by all tasks (balanced by emotion category); each
+    task says which utterances it can use and what its label fractions and
+    validation speakers are balanced over. `folds` is `speaker` (test
+    speakers unseen) or `speaker_sentence` (test speakers and test sentences
+    unseen; see `cv_folds`).
     """
     speakers = utterances["speaker"].to_numpy()
     sentences = sentence_ids(utterances) if folds == "speaker_sentence" else None
     masks = cv_folds(speakers, utterances["emotion"].to_numpy(), n_folds=n_folds, seed=seed, sentences=sentences)
     plans = []
-    for task in tasks:
-        labels = encode_task(utterances, task)
+    for name in tasks:
+        task = get_task(name).for_corpus(utterances)
+        labels = task.encode(utterances)
+        labelled = task.labelled(labels)
         for fold, (test_mask, train_mask) in enumerate(masks):
-            test = np.flatnonzero(test_mask & (labels >= 0))
-            train = np.flatnonzero(train_mask & (labels >= 0))
+            test = np.flatnonzero(test_mask & labelled)
+            train = np.flatnonzero(train_mask & labelled)
             if not len(test) or not len(train):
-                get_logger("experiment").warning("task %s fold %d left out: no labelled %s utterances", task, fold,
+                get_logger("experiment").warning("task %s fold %d left out: no labelled %s utterances", name, fold,
                                                  "test" if not len(test) else "training")
                 continue
-            subsets = nested_fractions(labels[train], fractions, seed=seed + int(fold))
+            subsets = nested_fractions(task.strata(labels[train]), fractions, seed=seed + int(fold))
             per_fraction = {}
             for fraction, picked in subsets.items():
                 chosen = train[picked]
-                held_out = validation_speakers(speakers[chosen], labels[chosen], val_speaker_fraction, seed)
+                held_out = validation_speakers(speakers[chosen], task.strata(labels[chosen]), val_speaker_fraction,
+                                               seed)
                 per_fraction[fraction] = FractionSplit(fit=chosen[~held_out], val=chosen[held_out])
-            plans.append(FoldSplit(task=task, fold=fold, test=test, fractions=per_fraction,
+            plans.append(FoldSplit(task=name, fold=fold, test=test, fractions=per_fraction,
                                    training=np.flatnonzero(train_mask)))
     return plans

@@ -1,11 +1,25 @@
-"""The evaluation protocol: speaker folds, nested label fractions, tasks and UAR."""
+"""The evaluation protocol: speaker folds, nested label fractions, the tasks and their metrics."""
 
 from .folds import cv_folds, speaker_folds, validation_speakers
 from .fractions import nested_fractions
-from .metrics import confusion, uar
-from .tasks import TASK_CLASSES, TASKS, chance_level, encode_task, label_codes, task_classes
+from .metrics import METRICS, ccc, confusion, uar
+from .tasks import (
+    DEFAULT_TASKS,
+    Classification,
+    Regression,
+    Task,
+    chance_level,
+    encode_task,
+    get_task,
+    label_codes,
+    register,
+    task_classes,
+    task_names,
+)
 
 __all__ = [
-    "TASKS", "TASK_CLASSES", "chance_level", "confusion", "cv_folds", "encode_task", "label_codes",
-    "nested_fractions", "speaker_folds", "task_classes", "uar", "validation_speakers",
+    "DEFAULT_TASKS", "METRICS", "Classification", "Regression", "Task", "ccc", "chance_level", "confusion", "cv_folds",
+    "encode_task",
+    "get_task", "label_codes", "nested_fractions", "register", "speaker_folds", "task_classes", "task_names", "uar",
+    "validation_speakers",
 ]

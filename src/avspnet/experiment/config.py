@@ -14,10 +14,11 @@ from pathlib import Path
 from ..configio import from_dict, read_yaml
 from ..downstream.fit import TransferConfig, transfer_preset
 from ..errors import ConfigError
-from ..evaluation.tasks import TASKS
+from ..evaluation.tasks import DEFAULT_TASKS, task_names
 from ..features.config import FeatureConfig
 from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
 from ..proxy import ProxyConfig
+from ..training.device import Runtime
 from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
 
 # Fold modes and what the report says of them. speaker_sentence is for corpora whose sentences imply
@@ -27,6 +28,8 @@ FOLDS = {
     "speaker_sentence": "speaker- and sentence-independent (test speakers and sentences unseen in training; "
                         "utterances crossing the two are left out, counted in the log)",
 }
+# A config's name and a target's label become folder names (runs/<name>/<label>): one path component each.
+PATH_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class ExperimentConfig:
     pretrain: PretrainConfig = field(default_factory=lambda: PretrainConfig(frontend="AVSpNET_a"))
     # Any front-end registry name (`avspnet frontends`), incl. checkpoint:PATH (relative to the config file).
     frontends: tuple[str, ...] = FRONTENDS
-    tasks: tuple[str, ...] = TASKS
+    tasks: tuple[str, ...] = DEFAULT_TASKS
     fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     n_folds: int = 5
     folds: str = "speaker"
@@ -75,13 +78,16 @@ class ExperimentConfig:
     export_models: bool = True
 
     def __post_init__(self) -> None:
+        if not PATH_COMPONENT.fullmatch(self.name):
+            raise ConfigError(f"name {self.name!r} must be letters, digits, '_', '.' or '-' (it names the run "
+                              "folder), starting with a letter or digit")
         for name in self.frontends:
             entry(name)
         if len(set(self.frontends)) != len(self.frontends):
             raise ConfigError(f"frontends lists a name twice: {list(self.frontends)}")
-        bad_tasks = sorted(set(self.tasks) - set(TASKS))
+        bad_tasks = sorted(set(self.tasks) - set(task_names()))
         if bad_tasks:
-            raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(TASKS)}")
+            raise ConfigError(f"unknown task(s) {bad_tasks}; known: {', '.join(task_names())}")
         if self.folds not in FOLDS:
             raise ConfigError(f"folds must be one of {', '.join(FOLDS)}, got {self.folds!r}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
@@ -96,6 +102,10 @@ class ExperimentConfig:
         if self.workers < 0:
             raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
         check_input_shape(self.features, self.pretrain.model)
+
+    def runtime(self) -> Runtime:
+        """The run's device and precision (its `pretrain` settings): pre-training, embedding and export share it."""
+        return self.pretrain.runtime()
 
     def seeded_pretrain(self) -> PretrainConfig:
         """The pre-training settings a run uses: the experiment's seed wins, so one seed drives the whole run."""
@@ -148,7 +158,7 @@ def load_experiments(path: str | Path) -> list[tuple[str, ExperimentConfig]]:
     configs = []
     for label, overrides in targets.items():
         label = str(label)
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
+        if not PATH_COMPONENT.fullmatch(label):
             raise ConfigError(f"{path}: target label {label!r} must be letters, digits, '_', '.' or '-'")
         if not isinstance(overrides, dict):
             raise ConfigError(f"{path}: targets.{label} must be a mapping of settings")

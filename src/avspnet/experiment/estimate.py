@@ -19,10 +19,10 @@ from torch import nn
 
 from ..downstream.fit import fit_head
 from ..downstream.splits import FoldSplit
+from ..evaluation.tasks import get_task
 from ..features.dataset import SegmentSet
 from ..frontends import CHECKPOINT_PREFIX, EmbedContext, build, is_pretrained, is_recipe
 from ..models.avspnet import AVSpNet
-from ..training.device import Runtime
 from ..training.pretrain_config import phases
 from .config import ExperimentConfig
 from .fold_embeddings import per_fold
@@ -40,7 +40,7 @@ def format_duration(seconds: float) -> str:
 def _time_pretrain_step(config: ExperimentConfig) -> tuple[float, float]:
     """Seconds per training step and per inference batch of the configured network."""
     settings = config.pretrain
-    runtime = Runtime.resolve(settings.device, settings.precision, settings.channels_last)
+    runtime = config.runtime()
     model = runtime.prepare(AVSpNet(settings.model))
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     x = torch.randn(settings.batch_size, settings.model.n_bins, settings.model.n_frames, device=runtime.device)
@@ -62,16 +62,16 @@ def _time_pretrain_step(config: ExperimentConfig) -> tuple[float, float]:
     return min(times[1:]), time.perf_counter() - start
 
 
-def _time_head_epoch(config: ExperimentConfig, n_segments: int, dim: int, n_classes: int) -> float:
+def _time_head_epoch(config: ExperimentConfig, n_segments: int, dim: int, task: str = "emotion4") -> float:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n_segments, dim)).astype(np.float32)
-    y = rng.integers(0, n_classes, n_segments)
+    y = rng.integers(0, len(get_task(task).classes), n_segments)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         once = replace(config.transfer, epochs=1, patience=0)
         start = time.perf_counter()
-        fit_head(x, y, x[:64], y[:64], n_classes, once, seed=0)
+        fit_head(x, y, x[:64], y[:64], get_task(task), once, seed=0)
         return time.perf_counter() - start
     finally:
         torch.set_num_threads(threads)
@@ -91,7 +91,7 @@ def _time_fixed_frontends(config: ExperimentConfig, target, workers: int, cache_
     if not fixed or not n_utts:
         return 0.0
     sample = head_of(target.segments, min(2, n_utts))
-    context = EmbedContext(config.features, Path(cache_dir or "."), workers=1, progress=False)
+    context = EmbedContext(config.features, Path(cache_dir or "."), config.runtime(), workers=1, progress=False)
     total = 0.0
     for name in fixed:
         frontend = build(name, config.pretrain, lambda: None, context.cache_dir, False)
@@ -125,6 +125,6 @@ def estimate_seconds(config: ExperimentConfig, background, target, splits: list[
     segments_per_utt = n_target / max(len(target.segments.utterances), 1)
     fit_sizes = [len(part.fit) * segments_per_utt for split in splits for part in split.fractions.values()]
     mean_fit = float(np.mean(fit_sizes)) if fit_sizes else 0.0
-    epoch_s = _time_head_epoch(config, max(int(mean_fit), 64), settings.model.embed_dim, 4) if fit_sizes else 0.0
+    epoch_s = _time_head_epoch(config, max(int(mean_fit), 64), settings.model.embed_dim) if fit_sizes else 0.0
     grid_s = epoch_s * config.transfer.epochs * len(fit_sizes) * len(config.frontends) / max(workers, 1)
     return {"pretrain": round(pretrain_s, 1), "embed": round(embed_s, 1), "transfer grid": round(grid_s, 1)}

@@ -6,7 +6,8 @@ fitted on all labelled target utterances (speaker-held-out validation for
 early stopping), which is what a user wants to run `avspnet predict` with.
 `predict` runs a spectrogram encoder, so the choice is among the AV-SpNET
 front-ends (recipes and checkpoints); where a baseline (eGeMAPS, Whisper,
-log-mel) scored higher, the entry says so.
+log-mel) scored higher, the entry says so. `predict` names a class, so
+rating tasks (CCC) are not exported.
 """
 
 from __future__ import annotations
@@ -22,46 +23,61 @@ from ..downstream.fit import fit_head
 from ..downstream.grid import job_seed, segment_rows
 from ..downstream.head import save_recognizer
 from ..evaluation.folds import validation_speakers
+from ..evaluation.tasks import Task
 from ..features.store import SegmentStore
 from ..frontends import EncoderFrontEnd, FrontEnd
+from ..log import get_logger
 from .config import ExperimentConfig
 from .data import TargetData
 
 
 def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: dict[str, FrontEnd],
                   embeddings: dict[str, Path], target: TargetData, labels: dict[str, np.ndarray],
-                  classes: dict[str, tuple[str, ...]], out_dir: Path) -> dict[str, dict]:
+                  tasks: dict[str, Task], out_dir: Path) -> dict[str, dict]:
     encoders = {name for name, frontend in frontends.items() if isinstance(frontend, EncoderFrontEnd)}
+    ratings = [name for name, task in tasks.items() if not task.classes]
+    if ratings:
+        get_logger("experiment").warning("no model exported for %s: `predict` names classes, not ratings",
+                                         ", ".join(ratings))
+    if not encoders or len(ratings) == len(tasks):
+        return {}
     full = results[results["fraction"] == results["fraction"].max()]
     mean_uar = full.groupby(["task", "frontend"])["uar"].mean()
-    if not encoders:
-        return {}
+    # The run's runtime, as the embedding stage resolved it: the head is trained on vectors of this precision,
+    # so the model records it and `predict` embeds at it.
+    runtime = config.runtime()
     speakers = target.segments.utterances["speaker"].to_numpy()
     utt_index = target.segments.utt_index
     exported = {}
     for task, utt_labels in labels.items():
+        if task in ratings:
+            continue
+        recognised = tasks[task]
         best_overall = mean_uar[task].idxmax()
         frontend = mean_uar[task][sorted(encoders)].idxmax()
-        labelled = np.flatnonzero(utt_labels >= 0)
-        held_out = validation_speakers(speakers[labelled], utt_labels[labelled],
+        labelled = np.flatnonzero(recognised.labelled(utt_labels))
+        held_out = validation_speakers(speakers[labelled], recognised.strata(utt_labels[labelled]),
                                        config.transfer.val_speaker_fraction, config.seed)
         vectors = SegmentStore.open(embeddings[frontend])
         fit_rows = segment_rows(utt_index, labelled[~held_out])
         val_rows = segment_rows(utt_index, labelled[held_out])
         segment_labels = utt_labels[utt_index]
-        n_classes = len(classes[task])
+        n_classes = len(recognised.classes)
         fit = fit_head(np.asarray(vectors[fit_rows]), segment_labels[fit_rows], np.asarray(vectors[val_rows]),
-                       segment_labels[val_rows], n_classes, config.transfer, job_seed(config.seed, task, -1, 1.0))
+                       segment_labels[val_rows], recognised, config.transfer, job_seed(config.seed, task, -1, 1.0))
         encoder = frontends[frontend]
+        precision = encoder.precision(runtime)
         path = save_recognizer(
             out_dir / f"{task}.pt", encoder.encoder, encoder.model_config, fit.head,
             {"in_dim": int(vectors.shape[1]), "n_classes": n_classes, "hidden": list(config.transfer.hidden),
              "dropout": config.transfer.dropout},
-            {"task": task, "class_names": list(classes[task]), "frontend": frontend, "features": to_dict(config.features),
+            {"task": task, "class_names": list(recognised.classes), "frontend": frontend, "features": to_dict(config.features),
              "experiment": config.name, "cv_uar_mean": float(mean_uar[task][frontend]),
              "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__},
+            precision,
         )
-        exported[task] = {"path": str(path), "frontend": frontend, "cv_uar_mean": float(mean_uar[task][frontend]),
+        exported[task] = {"path": path.relative_to(out_dir.parent).as_posix(), "frontend": frontend,
+                          "precision": precision, "cv_uar_mean": float(mean_uar[task][frontend]),
                           "epochs": len(fit.history), "best_epoch": fit.best_epoch,
                           "best_frontend": best_overall, "best_cv_uar_mean": float(mean_uar[task][best_overall])}
     return exported

@@ -48,6 +48,8 @@ class TargetEmbeddings:
     folds: dict[str, dict[int, Path]]
     # run.json's embedding_s.
     timing: dict[str, dict]
+    # Front-end -> the precision its vectors were computed in.
+    precision: dict[str, str]
 
     def path(self, name: str, fold: int) -> Path:
         """The store a (front-end, fold) head is fitted and tested on."""
@@ -58,7 +60,7 @@ def embed_target(frontends: dict[str, FrontEnd], target: TargetData, splits: lis
                  settings: PretrainConfig, has_background: bool, whole: bool) -> TargetEmbeddings:
     """Every front-end's target vectors; per fold where `per_fold` says so (and, with `whole`, also once whole)."""
     training = {split.fold: split.training for split in splits}
-    out = TargetEmbeddings({}, {}, {})
+    out = TargetEmbeddings({}, {}, {}, {})
     n_utterances = max(len(target.segments.utterances), 1)
     for name, frontend in frontends.items():
         runs = []
@@ -74,6 +76,7 @@ def embed_target(frontends: dict[str, FrontEnd], target: TargetData, splits: lis
             out.whole[name] = done.path
             runs.append((None, done))
         seconds = round(sum(done.seconds for _, done in runs), 2)
+        out.precision[name] = "/".join(sorted({done.precision for _, done in runs}))
         out.timing[name] = {"seconds": seconds, "cached": all(done.cached for _, done in runs), "dim": frontend.dim,
                             "per_utterance_s": round(seconds / n_utterances, 4)}
         if name in out.folds:

@@ -12,20 +12,20 @@ import pandas as pd
 import torch
 import yaml
 
-from ..configio import to_dict
+from ..configio import from_dict, to_dict
 from ..content import default_cache_dir
 from ..downstream.grid import GridJob, run_grid
 from ..downstream.splits import available_tasks, plan_splits
 from ..errors import CorpusError
-from ..evaluation.tasks import encode_task, task_classes
-from ..frontends import EmbedContext, EncoderFrontEnd, build, check, is_recipe
+from ..evaluation.tasks import get_task
+from ..frontends import EmbedContext, EncoderFrontEnd, FrontEnd, build, check, is_recipe
 from ..log import get_logger
-from ..models.config import network_name
+from ..models.config import ModelConfig, network_name
 from ..reports.confusion import plot_confusions
+from ..reports.html import write_report_html
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
-from ..training.device import Runtime
 from .config import FOLDS, ExperimentConfig
 from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
@@ -62,6 +62,13 @@ def pretrain_summary(history: list[dict]) -> dict:
     return summary
 
 
+def run_network(frontends: dict[str, FrontEnd]) -> str:
+    """The network size(s) of the run's AV-SpNET encoders; '-' for a run with none (baselines only)."""
+    names = {network_name(from_dict(ModelConfig, frontend.model_config, name)) for name, frontend in frontends.items()
+             if isinstance(frontend, EncoderFrontEnd)}
+    return ", ".join(sorted(names)) or "-"
+
+
 def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | None = None,
                    progress: bool = True, target_label: str = "") -> Path:
     """Run the whole protocol and write the report folder; returns the path of table3.md.
@@ -70,7 +77,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
     Pre-trained front-ends are cached by the background's content and the settings, not the target,
     so the targets of a multi-target config share them.
     """
-    check(config.frontends)
+    check(config.frontends, config.features)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -85,12 +92,13 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         tasks = available_tasks(utterances, config.tasks)
         if not tasks:
             raise CorpusError(f"target {config.target.name or config.target.manifest}: none of the tasks "
-                              f"{', '.join(config.tasks)} has all its classes in this corpus; nothing to run")
+                              f"{', '.join(config.tasks)} has its labels in this corpus (see the log); nothing to run")
         background = None
         if any(is_recipe(name) for name in config.frontends):
             background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
                                          workers, progress)
-    classes = {task: task_classes(task, utterances) for task in tasks}
+    bound = {task: get_task(task).for_corpus(utterances) for task in tasks}
+    classes = {task: bound[task].classes for task in tasks}
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
                          config.transfer.val_speaker_fraction, config.seed, config.folds)
     estimate = estimate_seconds(config, background, target, splits, workers, cache_dir)
@@ -105,30 +113,31 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         pretrained = {name: pretrain_summary(frontend.history) for name, frontend in frontends.items()
                       if isinstance(frontend, EncoderFrontEnd) and is_recipe(name)}
     with timer.stage("embed"):
-        context = EmbedContext(config.features, cache_dir, workers, progress)
+        context = EmbedContext(config.features, cache_dir, config.runtime(), workers, progress)
         embedded = embed_target(frontends, target, splits, context, pretrain_settings, background is not None,
                                 config.export_models)
-        embeddings, embedding_s = embedded.whole, embedded.timing
+        embeddings, embedding_s, precisions = embedded.whole, embedded.timing, embedded.precision
     with timer.stage("transfer grid"):
-        labels = {task: encode_task(utterances, task, classes[task]) for task in tasks}
-        jobs = [GridJob(frontend=name, embeddings=embedded.path(name, split.fold), split=split, utt_labels=labels[split.task],
-                        utt_index=target.segments.utt_index, n_classes=len(classes[split.task]),
+        labels = {task: bound[task].encode(utterances) for task in tasks}
+        jobs = [GridJob(frontend=name, embeddings=embedded.path(name, split.fold), split=split,
+                        utt_labels=labels[split.task], utt_index=target.segments.utt_index, task=bound[split.task],
                         config=config.transfer, seed=config.seed)
                 for name in config.frontends for split in splits]
         outcomes = run_grid(jobs, workers, progress)
     results = pd.DataFrame([row for outcome in outcomes for row in outcome.rows])
     confusions: dict[tuple[str, str], np.ndarray] = {}
     for outcome in outcomes:
-        key = (outcome.frontend, outcome.task)
-        confusions[key] = confusions.get(key, 0) + outcome.confusion
+        if outcome.confusion is not None:  # tasks with classes only
+            key = (outcome.frontend, outcome.task)
+            confusions[key] = confusions.get(key, 0) + outcome.confusion
 
     exported = {}
     if config.export_models:
         with timer.stage("export models"):
-            exported = export_models(config, results, frontends, embeddings, target, labels, classes,
+            exported = export_models(config, results, frontends, embeddings, target, labels, bound,
                                      out_dir / "models")
 
-    network = network_name(config.pretrain.model)
+    network = run_network(frontends)
     r_statistics = input_statistics(config.frontends, background is not None)
     with timer.stage("report"):
         notes = list(config.notes) + [
@@ -140,16 +149,18 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
             f"Folds: {FOLDS[config.folds]}; {len({s.fold for s in splits})} folds.",
         ] + ([f"R's input normalisation: {r_statistics}."] if r_statistics else [])
-        table_md, _ = write_table3(results, out_dir, title=f"Table 3: {config.name} (network: {network})", notes=notes,
+        title = f"Table 3: {config.name}" + (f" (network: {network})" if network != "-" else "")
+        table_md, _ = write_table3(results, out_dir, title=title, notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks, classes=classes)
         plot_uar_vs_fraction(results, out_dir / "uar_vs_fraction.png", config.frontends, tasks, classes=classes)
-        plot_confusions(confusions, classes, out_dir / "confusions.png")
+        if confusions:
+            plot_confusions(confusions, classes, out_dir / "confusions.png")
     info = run_info(to_dict(config), seeds={"seed": config.seed},
                     data_hashes={"target": target.manifest_hash,
                                  **{f"background/{k}": v
                                     for k, v in (background.manifest_hashes if background else {}).items()}},
                     timings=timer.seconds)
-    runtime = Runtime.resolve(config.pretrain.device, config.pretrain.precision, config.pretrain.channels_last)
+    runtime = context.runtime
     n_speakers = utterances["speaker"].nunique()
     n_folds = len({split.fold for split in splits})
     info.update({
@@ -163,12 +174,19 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         "pretrain": pretrained, "r_input_statistics": r_statistics,
         "runtime": {"device": str(runtime.device), "precision": runtime.precision,
                     "channels_last": runtime.channels_last, "torch_threads": torch.get_num_threads(),
-                    "grid_workers": workers, "grid_threads_per_worker": 1},
+                    "grid_workers": workers, "grid_threads_per_worker": 1,
+                    # What really ran: each front-end's vectors (a cache hit keeps the precision it was made at,
+                    # which is part of its key) and each encoder's pre-training, as its checkpoint recorded it.
+                    "embedding_precision": precisions,
+                    "pretrain_precision": {name: frontend.pretrain_runtime.get("precision", "unknown")
+                                           for name, frontend in frontends.items()
+                                           if isinstance(frontend, EncoderFrontEnd)}},
         "folds": {"mode": config.folds, "requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
                   "leave_one_speaker_out": n_speakers <= config.n_folds},
         "head_epochs": {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()
                         for (frontend, task, fraction), group in results.groupby(["frontend", "task", "fraction"])},
     })
     write_run_json(info, out_dir / "run.json")
+    write_report_html(out_dir)
     log.info("time per stage: %s", ", ".join(f"{k} {format_duration(v)}" for k, v in timer.seconds.items()))
     return table_md

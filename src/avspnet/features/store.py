@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..content import unreadable, whole_array
+from ..paths import atomic_path
 
 DTYPE = np.dtype("<f4")
 
@@ -34,25 +35,18 @@ class _Part:
 def write_store(path: Path, blocks: Iterable[np.ndarray], rows: int, row_shape: tuple[int, ...]) -> Path:
     """Stream `blocks` (arrays of `row_shape` rows, `rows` in all) into a .npy file, atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
     written = 0
-    try:
-        with open(tmp, "wb") as handle:
-            np.lib.format.write_array_header_1_0(handle, {"descr": DTYPE.str, "fortran_order": False,
-                                                          "shape": (rows, *row_shape)})
-            for block in blocks:
-                block = np.ascontiguousarray(block, dtype=DTYPE)
-                if block.shape[1:] != tuple(row_shape):
-                    raise ValueError(f"store {path}: block of shape {block.shape}, rows must be {row_shape}")
-                handle.write(block.tobytes())
-                written += len(block)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.lib.format.write_array_header_1_0(handle, {"descr": DTYPE.str, "fortran_order": False,
+                                                      "shape": (rows, *row_shape)})
+        for block in blocks:
+            block = np.ascontiguousarray(block, dtype=DTYPE)
+            if block.shape[1:] != tuple(row_shape):
+                raise ValueError(f"store {path}: block of shape {block.shape}, rows must be {row_shape}")
+            handle.write(block.tobytes())
+            written += len(block)
         if written != rows:
             raise ValueError(f"store {path}: {written} rows written, {rows} announced")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
     return path
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..features.config import FeatureConfig
 from ..training.pretrain_config import FRONTENDS as RECIPES
 from ..training.pretrain_config import PretrainConfig
 from . import egemaps, whisper
@@ -93,14 +94,15 @@ def entry(name: str) -> Entry:
     raise ConfigError(f"unknown front-end {name!r}; known: {', '.join(e.name for e in ENTRIES)}")
 
 
-def check(names: tuple[str, ...]) -> None:
-    """Fail before any work: unknown names, missing extras (with the install command), unreadable checkpoints."""
+def check(names: tuple[str, ...], features: FeatureConfig) -> None:
+    """Fail before any work: unknown names, missing extras (with the install command), unreadable checkpoints
+    and checkpoints whose encoder does not take the segments `features` cut."""
     for name in names:
         reason = entry(name).unavailable()
         if reason:
             raise FrontEndUnavailable(f"front-end {name} {reason}")
         if name.startswith(CHECKPOINT_PREFIX):
-            checkpoint_frontend(name)
+            checkpoint_frontend(name).check_input(features)
 
 
 def build(name: str, pretrain: PretrainConfig, background: Callable[[], object], cache_dir: Path,

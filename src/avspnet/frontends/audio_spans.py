@@ -1,4 +1,9 @@
-"""Per-utterance work for front-ends that read audio: each segment's samples, utterance by utterance."""
+"""Per-utterance work for front-ends that read audio: each segment's samples, utterance by utterance.
+
+An utterance's audio is its manifest row's Window (`audio.manifest_windows`):
+the span of a long file for a windowed row, as the spectrogram was cut
+from, never the whole file.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,23 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..audio import load_audio
+from ..audio import Window, manifest_windows
 from ..features.dataset import SegmentSet
 from ..features.segments import segment_sample_spans
 from ..parallel import map_jobs
 from .base import EmbedContext
 
 
-def utterance_jobs(segments: SegmentSet, context: EmbedContext) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-    """(audio path, segment rows, span starts, span ends) per utterance, in utterance order."""
+def utterance_jobs(segments: SegmentSet, context: EmbedContext) -> list[tuple[Window, np.ndarray, np.ndarray, np.ndarray]]:
+    """(audio window, segment rows, span starts, span ends) per utterance, in utterance order.
+
+    Spans are samples of the window, from its start.
+    """
     starts, ends = segment_sample_spans(segments.utt_index, context.features)
-    paths = segments.utterances["path"].to_numpy()
     jobs = []
-    for utt in range(len(segments.utterances)):
+    for utt, window in enumerate(manifest_windows(segments.utterances)):
         rows = np.flatnonzero(segments.utt_index == utt)
-        jobs.append((str(paths[utt]), rows, starts[rows], ends[rows]))
+        jobs.append((window, rows, starts[rows], ends[rows]))
     return jobs
 
 
@@ -33,7 +40,7 @@ def per_utterance(function: Callable, segments: SegmentSet, context: EmbedContex
     """
     jobs = utterance_jobs(segments, context)
     rate = context.features.sample_rate
-    work = [(path, starts, ends, rate, function) for path, _, starts, ends in jobs]
+    work = [(window, starts, ends, rate, function) for window, _, starts, ends in jobs]
     blocks = map_jobs(_run, work, context.workers, context.progress, desc=desc,
                       unit="utt", chunksize=4, spawn=True)
     out = np.zeros((len(segments), dim), dtype=np.float32)
@@ -43,5 +50,5 @@ def per_utterance(function: Callable, segments: SegmentSet, context: EmbedContex
 
 
 def _run(job) -> np.ndarray:
-    path, starts, ends, rate, function = job
-    return function(load_audio(path, rate), starts, ends, rate)
+    window, starts, ends, rate, function = job
+    return function(window.load(rate), starts, ends, rate)

@@ -25,6 +25,7 @@ from ..errors import AvspnetError
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
 from ..features.store import write_store
+from ..training.device import Runtime
 
 
 class FrontEndUnavailable(AvspnetError):
@@ -33,10 +34,12 @@ class FrontEndUnavailable(AvspnetError):
 
 @dataclass(frozen=True)
 class EmbedContext:
-    """What a front-end may need besides the segments: the feature settings that cut them, where to cache."""
+    """What a front-end may need besides the segments: the feature settings that cut them, where to cache,
+    and the run's runtime, whose precision a network front-end runs at (no default: it is part of the result)."""
 
     features: FeatureConfig
     cache_dir: Path
+    runtime: Runtime
     workers: int = 1
     progress: bool = True
 
@@ -50,6 +53,11 @@ class FrontEnd(ABC):
     @abstractmethod
     def content_hash(self) -> str:
         """Identity of the vectors this front-end produces: weights, settings, implementation version."""
+
+    def precision(self, runtime: Runtime) -> str:
+        """The precision its vectors are computed in under `runtime`: part of their identity (cache key,
+        run.json). fp32 here, for front-ends that run no network; network front-ends follow the runtime."""
+        return "fp32"
 
     @abstractmethod
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
@@ -65,18 +73,22 @@ class Embedded:
     path: Path
     seconds: float
     cached: bool
+    # The precision the vectors were computed in (fp32 or bf16).
+    precision: str
 
 
 def cached_embeddings(frontend: FrontEnd, segments: SegmentSet, segments_key: str,
                       context: EmbedContext) -> Embedded:
     """Store of `frontend`'s vectors of `segments` (identified by `segments_key`), computed on a miss;
-    read it with `features.store.SegmentStore.open`."""
-    path = Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}_{segments_key}.npy"
+    read it with `features.store.SegmentStore.open`. Vectors of another precision are cached apart."""
+    precision = frontend.precision(context.runtime)
+    suffix = "" if precision == "fp32" else f"_{precision}"
+    path = Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}{suffix}_{segments_key}.npy"
     if whole_array(path, (len(segments), frontend.dim)):
-        return Embedded(path, 0.0, True)
+        return Embedded(path, 0.0, True, precision)
     start = time.perf_counter()
     write_store(path, _checked_blocks(frontend, segments, context), len(segments), (frontend.dim,))
-    return Embedded(path, round(time.perf_counter() - start, 2), False)
+    return Embedded(path, round(time.perf_counter() - start, 2), False, precision)
 
 
 def _checked_blocks(frontend: FrontEnd, segments: SegmentSet, context: EmbedContext) -> Iterator[np.ndarray]:

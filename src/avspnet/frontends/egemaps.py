@@ -50,8 +50,9 @@ class EGeMAPS(FrontEnd):
     dim = DIM
 
     def content_hash(self) -> str:
+        # Version 2: a windowed row's vectors are of its window (version 1 read the whole file).
         return "egemaps-" + config_hash({"opensmile": importlib.metadata.version("opensmile"),
-                                          "set": "eGeMAPSv02", "level": "functionals", "version": 1})
+                                          "set": "eGeMAPSv02", "level": "functionals", "version": 2})
 
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
         reason = unavailable()

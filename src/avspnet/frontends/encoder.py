@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
-from ..configio import config_hash, to_dict
-from ..errors import ConfigError
+from ..configio import config_hash, from_dict, to_dict
+from ..errors import ConfigError, ModelFileError
+from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
+from ..models.config import ModelConfig, input_mismatch
 from ..training import checkpoint
 from ..training.background import Background
 from ..training.device import Runtime
@@ -30,26 +32,44 @@ CHECKPOINT_PREFIX = "checkpoint:"
 
 
 class EncoderFrontEnd(FrontEnd):
-    """A frozen AV-SpNET encoder; it carries its own input normalisation, so it takes raw log spectrograms."""
+    """A frozen AV-SpNET encoder; it carries its own input normalisation, so it takes raw log spectrograms.
 
-    def __init__(self, name: str, encoder: nn.Module, model_config: dict, history: list[dict] | None = None):
+    It runs at the run's precision (`EmbedContext.runtime`); `pretrain_runtime`
+    is what its pre-training recorded (device, precision), empty when unknown.
+    """
+
+    def __init__(self, name: str, encoder: nn.Module, model_config: dict, history: list[dict] | None = None,
+                 pretrain_runtime: dict | None = None):
         self.name = name
         # Per-epoch pre-training record (empty for a loaded checkpoint), summarised in run.json.
         self.history = history or []
+        self.pretrain_runtime = pretrain_runtime or {}
         self.encoder = encoder.eval()
         self.model_config = model_config
         self.dim = int(model_config["embed_dim"])
 
     def content_hash(self) -> str:
-        """The weights, and the precision where it is not fp32 (bf16 vectors are cached apart)."""
-        precision = Runtime.resolve().precision
-        return module_digest(self.encoder) + ("" if precision == "fp32" else f"_{precision}")
+        """The weights (the precision is added by `cached_embeddings`)."""
+        return module_digest(self.encoder)
+
+    def precision(self, runtime: Runtime) -> str:
+        return runtime.precision
+
+    def check_input(self, features: FeatureConfig) -> None:
+        """Segments cut with `features` must be the encoder's input: say so in one line, not a torch shape error."""
+        mismatch = input_mismatch(features, from_dict(ModelConfig, self.model_config, f"{self.name}: model"))
+        if mismatch:
+            where = (f"model {checkpoint_path(self.name)}" if self.name.startswith(CHECKPOINT_PREFIX)
+                     else f"front-end {self.name}")
+            raise ModelFileError(f"{where}: the {mismatch}")
 
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
-        return embed(self.encoder, segments.segments)
+        self.check_input(context.features)
+        return embed(self.encoder, segments.segments, context.runtime)
 
     def embed_blocks(self, segments: SegmentSet, context: EmbedContext) -> Iterator[np.ndarray]:
-        return embedding_blocks(self.encoder, segments.segments)
+        self.check_input(context.features)
+        return embedding_blocks(self.encoder, segments.segments, context.runtime)
 
 
 def pretrained_frontend(name: str, settings: PretrainConfig, background: Background, cache_dir: Path,
@@ -61,12 +81,15 @@ def pretrained_frontend(name: str, settings: PretrainConfig, background: Backgro
         settings, out_dir=pretrain_dir(name, settings, background, cache_dir), progress=progress,
         metadata=background.metadata,
     )
-    return EncoderFrontEnd(name, result.encoder, to_dict(settings.model), result.history)
+    return EncoderFrontEnd(name, result.encoder, to_dict(settings.model), result.history, result.runtime)
 
 
 def pretrain_dir(name: str, settings: PretrainConfig, background: Background, cache_dir: Path) -> Path:
-    """Where recipe `name` on `background` is (or will be) cached: keyed by settings and background content."""
-    settings = replace(settings, frontend=name)
+    """Where recipe `name` on `background` is (or will be) cached: keyed by settings and background content.
+
+    `precision: auto` is keyed by what it resolves to here, so a cache shared by a bf16 and an AVX2-only
+    host never hands one the other's pre-training."""
+    settings = replace(settings, frontend=name, precision=settings.runtime().precision)
     return Path(cache_dir) / "frontends" / f"{name}_{config_hash({'pretrain': to_dict(settings), 'background': background.key})}"
 
 
@@ -87,4 +110,6 @@ def checkpoint_path(name: str) -> Path:
 def checkpoint_frontend(name: str) -> EncoderFrontEnd:
     """A saved encoder; a missing or foreign file is a one-line ModelFileError (checkpoint.load_encoder)."""
     encoder, saved = checkpoint.load_encoder(checkpoint_path(name))
-    return EncoderFrontEnd(name, encoder, saved["config"]["model"])
+    runtime = saved.get("runtime")
+    return EncoderFrontEnd(name, encoder, saved["config"]["model"],
+                           pretrain_runtime=runtime if isinstance(runtime, dict) else None)

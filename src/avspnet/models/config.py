@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ConfigError
+from ..features.config import FeatureConfig
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,15 @@ def network_preset(name: str) -> ModelConfig:
 def network_name(model: ModelConfig) -> str:
     """The preset a model config is (compared on every width), or 'custom'."""
     return next((name for name, preset in NETWORKS.items() if preset == model), "custom")
+
+
+def input_mismatch(features: FeatureConfig, model: ModelConfig) -> str:
+    """How the segments `features` cut differ from the input `model` takes, '' when they fit.
+
+    A mismatch would otherwise fail deep inside torch with a shape error.
+    """
+    given, wanted = (features.n_bins, features.segment_frames), (model.n_bins, model.n_frames)
+    if given == wanted:
+        return ""
+    return (f"features give {given[0]} bins x {given[1]} frames per segment but the network expects "
+            f"{wanted[0]} x {wanted[1]}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +21,7 @@ from ..configio import config_hash
 from ..content import default_cache_dir, manifest_audio_keys
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
+from ..paths import write_text_atomic
 from .acoustic import MEASURES, measure_file
 from .config import AcousticConfig
 
@@ -35,9 +35,7 @@ def acoustic_dir(cache_dir: Path, config: AcousticConfig) -> Path:
 def _measure_to_cache(job: tuple[str, float | None, float | None, str, AcousticConfig]) -> None:
     audio_path, start_s, end_s, out_path, config = job
     values, note = measure_file(audio_path, config, start_s, end_s)
-    tmp = f"{out_path}.{os.getpid()}.tmp"
-    Path(tmp).write_text(json.dumps({"values": values, "note": note}), encoding="utf-8")
-    os.replace(tmp, out_path)
+    write_text_atomic(out_path, json.dumps({"values": values, "note": note}))
 
 
 def _cached_record(path: Path) -> dict | None:

@@ -11,12 +11,14 @@ recorded the hash of what it labelled, that hash must still hold.
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import pandas as pd
 
 from ..content import manifest_audio_keys
 from ..corpora.manifest import write_manifest
+from ..corpora.text import read_text
 from ..errors import CorpusError
 
 LABEL_COLUMNS = ("proxy_arousal", "proxy_valence")
@@ -58,12 +60,12 @@ def read_proxy(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"proxy labels not found: {path} (run `avspnet proxy MANIFEST` first)")
+    text = read_text(path)
     try:
-        header = pd.read_csv(path, nrows=0).columns
-        frame = pd.read_csv(path, dtype={c: _dtype(c) for c in header}, keep_default_na=False,
-                            na_values={c: [""] for c in header if _dtype(c) != "str"},
-                            encoding="utf-8")
-    except (UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        header = pd.read_csv(io.StringIO(text), nrows=0).columns
+        frame = pd.read_csv(io.StringIO(text), dtype={c: _dtype(c) for c in header}, keep_default_na=False,
+                            na_values={c: [""] for c in header if _dtype(c) != "str"})
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise CorpusError(f"{path}: not a readable proxy-label CSV ({exc})") from None
     missing = [c for c in ("utt_id", *LABEL_COLUMNS) if c not in frame.columns]
     if missing:

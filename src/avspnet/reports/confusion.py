@@ -31,7 +31,7 @@ def plot_confusions(confusions: Mapping[tuple[str, str], np.ndarray], class_name
         if np.shape(counts) != (len(names), len(names)):
             raise AvspnetError(f"plot_confusions: {frontend} / {task} matrix is {np.shape(counts)}, "
                                f"expected {len(names)} x {len(names)}")
-    figure = new_figure(3.2 * len(tasks), 3.0 * len(frontends))
+    figure = new_figure(max(3.2 * len(tasks), 6.0), 3.0 * len(frontends))  # room for the caption above one panel
     axes = figure.subplots(len(frontends), len(tasks), squeeze=False)
     for r, frontend in enumerate(frontends):
         for c, task in enumerate(tasks):

@@ -25,14 +25,18 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AvspnetError
-from ..evaluation.tasks import TASK_CLASSES
+from ..evaluation.tasks import task_names
 from .figure import new_figure, save_png
+from .html import write_report_html
 from .plots import MARKERS
+from .runinfo import background_names
 from .summary import check_results, ordered
 
 BASELINE = "R"
 N_BOOTSTRAP = 10_000
 PLOT_FRACTIONS = (0.25, 1.0)
+# Marks a cell whose bootstrap interval is degenerate (too few folds: see bootstrap_is_range).
+RANGE_MARK = "†"
 
 
 @dataclass
@@ -66,27 +70,56 @@ def read_run(run_dir: str | Path) -> StudyRun:
             raise AvspnetError(f"{path}: not a finished run folder ({needed.name} missing)")
     try:
         info = json.loads(info_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # bad JSON or not UTF-8
         raise AvspnetError(f"{info_path}: invalid JSON: {exc}") from None
-    missing = [key for key in ("config", "network", "background", "target_label") if key not in info]
-    if missing:
-        raise AvspnetError(f"{info_path}: lacks {', '.join(missing)} (made by an older avspnet?)")
+    _check_run_info(info, info_path)
     try:
-        per_fold = check_results(pd.read_csv(fold_path))
-    except AvspnetError as exc:
+        per_fold = uar_results(pd.read_csv(fold_path))
+    except (AvspnetError, ValueError) as exc:  # pandas parse errors are ValueErrors
         raise AvspnetError(f"{fold_path}: {exc}") from None
     config = info["config"]
     return StudyRun(path=path, name=config.get("name", path.name), target=str(info["target_label"]),
                     network=str(info["network"]), hours=float(info["background"]["hours"]),
                     budget=_budget(config.get("pretrain", {})), folds=str(config.get("folds", "speaker")),
-                    per_fold=per_fold, info=info, background=_background_names(config))
+                    per_fold=per_fold, info=info, background=background_names(config))
 
 
-def _background_names(config: dict) -> str:
-    """The background corpora by name (a report must say what its background speech was), or 'none'."""
-    names = [str(spec.get("name") or spec.get("manifest") or "?") for spec in config.get("background") or []
-             if isinstance(spec, dict)]
-    return ", ".join(dict.fromkeys(names)) or "none"
+def _check_run_info(info: object, info_path: Path) -> None:
+    """Refuse a run.json whose fields this report reads are missing or of the wrong type, naming the field."""
+    def need(value: object, kinds: type | tuple[type, ...], where: str) -> None:
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise AvspnetError(f"{info_path}: {where} must be {' or '.join(k.__name__ for k in kinds)}, "
+                               f"got {json.dumps(value)[:60]}")
+
+    need(info, dict, "the top level")
+    missing = [key for key in ("config", "network", "background", "target_label") if key not in info]
+    if missing:
+        raise AvspnetError(f"{info_path}: lacks {', '.join(missing)} (made by an older avspnet?)")
+    need(info["config"], dict, "config")
+    need(info["network"], str, "network")
+    need(info["target_label"], str, "target_label")
+    need(info["background"], dict, "background")
+    need(info["background"].get("hours"), (int, float), "background.hours")
+    config = info["config"]
+    need(config.get("name", ""), str, "config.name")
+    need(config.get("folds", "speaker"), str, "config.folds")
+    need(config.get("frontends", []), list, "config.frontends")
+    need(config.get("background") or [], list, "config.background")
+    need(config.get("pretrain", {}), dict, "config.pretrain")
+    need(info.get("pretrain", {}), dict, "pretrain")
+    for frontend, phases in info.get("pretrain", {}).items():
+        need(phases, dict, f"pretrain.{frontend}")
+        for phase, summary in phases.items():
+            need(summary, dict, f"pretrain.{frontend}.{phase}")
+
+
+def uar_results(per_fold: pd.DataFrame) -> pd.DataFrame:
+    """The checked per-fold rows of class tasks: gains are in UAR, so rating tasks (CCC) sit the study out."""
+    frame = check_results(per_fold)
+    if "uar" not in frame:
+        raise AvspnetError("results hold no class task (UAR); gains over R are in UAR")
+    return frame[frame["uar"].notna()]
 
 
 def _cell_seed(seed: int, *parts: object) -> int:
@@ -104,6 +137,13 @@ def bootstrap_interval(diffs: np.ndarray, seed: int, n_boot: int = N_BOOTSTRAP,
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def bootstrap_is_range(n_folds: int, level: float = 0.95) -> bool:
+    """Whether a percentile bootstrap over `n_folds` values is degenerate: when every resample equal to
+    the smallest (or largest) value is at least the tail share, the "interval" is just their range.
+    That holds for up to 3 folds at 95 %."""
+    return n_folds < 1 or float(n_folds) ** -n_folds >= (1 - level) / 2
 
 
 def t_interval(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -125,10 +165,11 @@ def paired_gains(per_fold: pd.DataFrame, baseline: str = BASELINE, seed: int = 0
     """Gain of every front-end over `baseline`, paired by (task, fraction, fold).
 
     Columns: frontend, task, fraction, n_folds, gain, ci_low, ci_high (bootstrap),
-    t_low, t_high, p_value; UAR units (0-1). A front-end fold without the
+    ci_is_range (too few folds: the bootstrap interval is only their range), t_low, t_high, p_value;
+    UAR units (0-1). A front-end fold without the
     baseline's counterpart (or the reverse) is an error, never silently dropped.
     """
-    frame = check_results(per_fold)
+    frame = uar_results(per_fold)
     keys = ["task", "fraction", "fold"]
     base = frame[frame["frontend"] == baseline][keys + ["uar"]]
     if base.empty:
@@ -155,9 +196,10 @@ def paired_gains(per_fold: pd.DataFrame, baseline: str = BASELINE, seed: int = 0
             t_low, t_high, p = t_interval(diffs)
             rows.append({"frontend": frontend, "task": task, "fraction": float(fraction), "n_folds": len(diffs),
                          "gain": float(diffs.mean()), "ci_low": low, "ci_high": high,
-                         "t_low": t_low, "t_high": t_high, "p_value": p})
+                         "ci_is_range": bootstrap_is_range(len(diffs)), "t_low": t_low, "t_high": t_high,
+                         "p_value": p})
     return pd.DataFrame(rows, columns=["frontend", "task", "fraction", "n_folds", "gain", "ci_low", "ci_high",
-                                       "t_low", "t_high", "p_value"])
+                                       "ci_is_range", "t_low", "t_high", "p_value"])
 
 
 def study_gains(runs: Sequence[StudyRun], seed: int = 0, n_boot: int = N_BOOTSTRAP) -> pd.DataFrame:
@@ -202,22 +244,42 @@ def _hours_label(hours: float) -> str:
 
 
 def _task_order(tasks: Sequence[str]) -> list[str]:
-    return ordered(list(tasks), tuple(TASK_CLASSES))
+    return ordered(list(tasks), task_names())
+
+
+def _is_range(flag: object) -> bool:
+    """A cell's ci_is_range (NaN on R's rows, which have no interval)."""
+    return isinstance(flag, (bool, np.bool_)) and bool(flag)
+
+
+def _budget_text(rows: pd.DataFrame) -> str:
+    """The pre-training budget of the rungs' pre-trained front-ends: one, or per rung where they differ."""
+    trained = rows[rows["frontend"] != BASELINE]
+    trained = trained if len(trained) else rows
+    per_rung = dict(sorted(trained.groupby("hours")["budget"].agg(lambda b: "; ".join(sorted(set(b)))).items()))
+    if len(set(per_rung.values())) == 1:
+        budget = next(iter(per_rung.values()))
+        return f"{budget} (the same on every rung)" if len(per_rung) > 1 else budget
+    return "differs by rung: " + "; ".join(f"{_hours_label(h)}: {b}" for h, b in per_rung.items())
 
 
 def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_order: Sequence[str] = ()) -> str:
     """One target and network: rows (front-end, task, fraction), one column per background rung."""
     rows = table[(table["target"] == target) & (table["network"] == network)]
     rungs = sorted(rows["hours"].unique())
-    budgets = sorted(set(rows[rows["frontend"] != BASELINE]["budget"])) or sorted(set(rows["budget"]))
     folds = sorted(set(rows["n_folds"].astype(int)))
+    ranges = sorted({int(r.n_folds) for r in rows.itertuples() if r.frontend != BASELINE and _is_range(r.ci_is_range)})
     lines = [f"# Gain over R: target {target}, network {network}", "",
-             f"- Pre-training budget: {'; '.join(budgets)} (the same on every rung).",
+             f"- Pre-training budget: {_budget_text(rows)}.",
              f"- Folds: {', '.join(f.replace('_', ' and ') for f in sorted(set(rows['folds'])))}-independent.",
              ("- Cells: mean paired per-fold difference in UAR to R (percentage points) [95 % bootstrap interval "
               f"over folds]; {', '.join(map(str, folds))} fold(s) per cell. R rows: R's UAR in % (mean ± std)."),
              "- Columns: hours of background speech (proxy labels only) the front-ends were pre-trained on.",
-             f"- Background speech: {_backgrounds(rows['background'])}.", ""]
+             f"- Background speech: {_backgrounds(rows['background'])}."]
+    if ranges:
+        lines.append(f"- {RANGE_MARK} Degenerate interval: with {' or '.join(map(str, ranges))} folds the bootstrap "
+                     "interval is only the range of the per-fold differences, not a 95 % interval.")
+    lines.append("")
     header = ["Front-end", "Task", "Labels"] + [_hours_label(h) for h in rungs]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     cells = {(r.frontend, r.task, r.fraction, r.hours): r for r in rows.itertuples()}
@@ -233,7 +295,8 @@ def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_orde
                     elif frontend == BASELINE:
                         out.append(f"{_pp(cell.r_uar, False)} ± {_pp(cell.r_std, False)}")
                     else:
-                        out.append(f"{_pp(cell.gain)} [{_pp(cell.ci_low)}, {_pp(cell.ci_high)}]")
+                        mark = RANGE_MARK if _is_range(cell.ci_is_range) else ""
+                        out.append(f"{_pp(cell.gain)} [{_pp(cell.ci_low)}, {_pp(cell.ci_high)}]{mark}")
                 if any(value != "–" for value in out):
                     lines.append("| " + " | ".join([frontend, task, f"{100 * fraction:g}%", *out]) + " |")
     return "\n".join(lines) + "\n"
@@ -331,8 +394,8 @@ def _slug(text: str) -> str:
 
 def write_scaling_report(run_dirs: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
                          n_boot: int = N_BOOTSTRAP) -> list[Path]:
-    """Gain tables (Markdown per target and network, one long CSV), plots, the pre-training table and
-    a copy of each run.json under runs/; returns the files written."""
+    """Gain tables (Markdown per target and network, one long CSV), plots, the pre-training table,
+    a copy of each run.json under runs/ and report.html holding them all; returns the files written."""
     if n_boot < 1:
         raise AvspnetError(f"bootstrap resamples must be positive, got {n_boot}")
     runs = [read_run(path) for path in run_dirs]
@@ -363,4 +426,5 @@ def write_scaling_report(run_dirs: Sequence[str | Path], out_dir: str | Path, se
         copy = runs_dir / f"{_slug(run.name)}.json"
         shutil.copyfile(run.path / "run.json", copy)
         written.append(copy)
+    written.append(write_report_html(out))
     return written

@@ -1,4 +1,4 @@
-"""UAR against the fraction of labels used, one panel per task."""
+"""Each task's score (UAR, or CCC for ratings) against the fraction of labels used, one panel per task."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..evaluation.tasks import TASK_CLASSES, TASKS, chance_level
+from ..evaluation.tasks import known_chance, task_names
 from .confusion import plot_confusions
 from .figure import new_figure, save_png
-from .summary import ordered, summarise
+from .summary import ordered, summarise, task_metric
 
 __all__ = ["plot_confusions", "plot_uar_vs_fraction"]  # every figure of a run folder, from one module
 
@@ -21,27 +21,33 @@ DODGE = 0.8  # percentage points between neighbouring front-ends, so error bars 
 def plot_uar_vs_fraction(results: pd.DataFrame, out_path: str | Path, frontends_order: Sequence[str] | None = None,
                          tasks_order: Sequence[str] | None = None,
                          classes: Mapping[str, Sequence[str]] | None = None) -> Path:
-    """One PNG: a panel per task, a line per front-end with ±1 std error bars, and the chance level."""
+    """One PNG: a panel per task, a line per front-end with ±1 std error bars, and the chance level.
+
+    Each panel is in its task's metric (its title says which): UAR in %, CCC as is.
+    """
     summary = summarise(results)
     frontends = ordered(summary["frontend"], frontends_order)
-    tasks = ordered(summary["task"], tasks_order or TASKS)
-    known = {**TASK_CLASSES, **(classes or {})}
+    tasks = ordered(summary["task"], tasks_order or task_names())
     figure = new_figure(4.2 * len(tasks) + 1.8, 3.8)
     axes = figure.subplots(1, len(tasks), squeeze=False)[0]
     for ax, task in zip(axes, tasks):
         rows = summary[summary["task"] == task]
+        metric = task_metric(task)
+        scale = 100 if metric.percent else 1
         for i, frontend in enumerate(frontends):
             line = rows[rows["frontend"] == frontend].sort_values("fraction")
             if line.empty:
                 continue
             offset = DODGE * (i - (len(frontends) - 1) / 2)
-            ax.errorbar(100 * line["fraction"] + offset, 100 * line["uar_mean"], yerr=100 * line["uar_std"],
+            ax.errorbar(100 * line["fraction"] + offset, scale * line[f"{metric.column}_mean"],
+                        yerr=scale * line[f"{metric.column}_std"],
                         marker=MARKERS[i % len(MARKERS)], color=f"C{i % 10}", capsize=3, label=frontend)
-        if task in known:
-            ax.axhline(100 * chance_level(task, len(known[task])), color="grey", linestyle="--", linewidth=1, label="chance")
-        ax.set_title(task)
+        chance = known_chance(task, classes)
+        if chance is not None:
+            ax.axhline(scale * chance, color="grey", linestyle="--", linewidth=1, label="chance")
+        ax.set_title(f"{task} ({metric.short})")
         ax.set_xlabel("labelled training utterances used (%)")
-        ax.set_ylabel("UAR (%)")
+        ax.set_ylabel(f"{metric.short} ({metric.unit})" if metric.unit else metric.short)
         ax.set_xticks(sorted(100 * rows["fraction"].unique()))
         ax.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()

@@ -63,6 +63,14 @@ def run_info(config: Mapping[str, Any], seeds: Any, data_hashes: Mapping[str, st
     }
 
 
+def background_names(config: Mapping[str, Any]) -> str:
+    """The background corpora of a run's config by name (a report must say what its background speech was),
+    or 'none'."""
+    names = [str(spec.get("name") or spec.get("manifest") or "?") for spec in config.get("background") or []
+             if isinstance(spec, dict)]
+    return ", ".join(dict.fromkeys(names)) or "none"
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()

@@ -1,8 +1,9 @@
 """The paper's Table 3: front-ends as rows, task x label fraction as columns.
 
-UAR is shown in percent as "mean ± std" over the cross-validation folds; the
-best mean of each column is bold in the Markdown so the table can be read
-without the code. The CSVs keep the unrounded numbers.
+Each cell is its task's metric as "mean ± std" over the cross-validation
+folds: UAR in percent for class tasks, CCC for rating tasks; the best mean
+of each column is bold in the Markdown so the table can be read without
+the code. The CSVs keep the unrounded numbers.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..evaluation.tasks import TASK_CLASSES, TASKS, chance_level
-from .summary import check_results, ordered, summarise
+from ..evaluation.tasks import known_chance, task_names
+from .summary import cell_stats, check_results, ordered, summarise, task_metric
 
 MISSING = "–"
-
-
-def _percent(value: float) -> str:
-    return f"{100 * value:.1f}"
 
 
 def _in_order(frame: pd.DataFrame, frontends: list[str], tasks: list[str], extra: Sequence[str] = ()) -> pd.DataFrame:
@@ -36,7 +33,7 @@ def _layout(results: pd.DataFrame, frontends_order: Sequence[str] | None,
     """(summary in table order, front-ends in row order, tasks in column order)."""
     summary = summarise(results)
     frontends = ordered(summary["frontend"], frontends_order)
-    tasks = ordered(summary["task"], tasks_order or TASKS)
+    tasks = ordered(summary["task"], tasks_order or task_names())
     return _in_order(summary, frontends, tasks), frontends, tasks
 
 
@@ -45,13 +42,13 @@ def _columns(summary: pd.DataFrame, tasks: list[str]) -> list[tuple[str, float]]
     return sorted(set(zip(summary["task"], summary["fraction"])), key=lambda cell: (tasks.index(cell[0]), cell[1]))
 
 
-def _column_label(task: str, fraction: float) -> str:
-    return f"{task} {100 * fraction:g}%"
+def _column_label(task: str, fraction: float, with_metric: bool) -> str:
+    return f"{task} {100 * fraction:g}%" + (f" ({task_metric(task).short})" if with_metric else "")
 
 
 def table3(results: pd.DataFrame, frontends_order: Sequence[str] | None = None,
            tasks_order: Sequence[str] | None = None) -> pd.DataFrame:
-    """Display table: index = front-ends, columns = (task, fraction), cells "mean ± std" in %.
+    """Display table: index = front-ends, columns = (task, fraction), cells "mean ± std" (UAR in %, CCC).
 
     Front-ends and tasks follow the given orders, then any others in order of
     appearance; a cell with no result reads "–". The numeric means and
@@ -59,8 +56,8 @@ def table3(results: pd.DataFrame, frontends_order: Sequence[str] | None = None,
     """
     summary, frontends, tasks = _layout(results, frontends_order, tasks_order)
     columns = _columns(summary, tasks)
-    cells = {(row.frontend, row.task, row.fraction): f"{_percent(row.uar_mean)} ± {_percent(row.uar_std)}"
-             for row in summary.itertuples()}
+    cells = {(row.frontend, row.task, row.fraction): f"{metric.format(mean)} ± {metric.format(std)}"
+             for row, (metric, mean, std) in zip(summary.itertuples(), cell_stats(summary))}
     data = [[cells.get((frontend, task, fraction), MISSING) for task, fraction in columns] for frontend in frontends]
     index = pd.Index(frontends, name="front-end")
     return pd.DataFrame(data, index=index, columns=pd.MultiIndex.from_tuples(columns, names=["task", "fraction"]))
@@ -68,7 +65,7 @@ def table3(results: pd.DataFrame, frontends_order: Sequence[str] | None = None,
 
 def _best_cells(summary: pd.DataFrame) -> set[tuple[str, str, float]]:
     """Cells whose displayed mean is the best of their column (ties all win)."""
-    shown = summary.assign(shown=summary["uar_mean"].map(_percent).astype(float))
+    shown = summary.assign(shown=[float(metric.format(mean)) for metric, mean, _ in cell_stats(summary)])
     best = shown.groupby(["task", "fraction"])["shown"].transform("max")
     winners = shown[shown["shown"] == best]
     return set(zip(winners["frontend"], winners["task"], winners["fraction"]))
@@ -86,9 +83,23 @@ def _fold_lines(results: pd.DataFrame, tasks: list[str]) -> list[str]:
 
 
 def chance_text(tasks: Sequence[str], classes: Mapping[str, Sequence[str]] | None = None) -> str:
-    """"arousal 50.0%, emotion 12.5%, ...": 1 / classes, for the tasks whose classes are known."""
-    known = {**TASK_CLASSES, **(classes or {})}
-    return ", ".join(f"{task} {_percent(chance_level(task, len(known[task])))}%" for task in tasks if task in known)
+    """"arousal 50.0%, emotion 12.5%, arousal_rating 0.000": a constant guess's score, where it is known."""
+    chances = {task: known_chance(task, classes) for task in tasks}
+    return ", ".join(f"{task} {task_metric(task).format(chance)}{task_metric(task).unit}"
+                     for task, chance in chances.items() if chance is not None)
+
+
+def _metric_lines(tasks: list[str]) -> list[str]:
+    """What the cells are, one line per metric in the table (naming its tasks when there are several)."""
+    metrics = {task: task_metric(task) for task in tasks}
+    lines = []
+    for metric in dict.fromkeys(metrics.values()):
+        named = [task for task, own in metrics.items() if own == metric]
+        which = f" ({', '.join(named)})" if len(set(metrics.values())) > 1 else ""
+        unit = ", in %" if metric.percent else ""
+        lines.append(f"{metric.short} ({metric.long}) on utterances{which}{unit}: mean ± std over folds "
+                     "(best per column in bold)")
+    return lines
 
 
 def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = (),
@@ -105,11 +116,12 @@ def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = ()
     chance = chance_text(tasks, classes)
     lines = [f"# {title}", ""]
     lines += [f"- {note}" for note in notes]
-    lines.append("- UAR (unweighted average recall) on utterances, in %: mean ± std over folds (best per column in bold).")
+    lines += [f"- {line}." for line in _metric_lines(tasks)]
     if chance:
         lines.append(f"- Chance level: {chance}.")
     lines += [f"- {line}." for line in _fold_lines(results, tasks)]
-    header = ["Front-end"] + [_column_label(task, fraction) for task, fraction in columns]
+    mixed = len({task_metric(task) for task in tasks}) > 1
+    header = ["Front-end"] + [_column_label(task, fraction, mixed) for task, fraction in columns]
     lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for frontend in frontends:
         row = [frontend]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..configio import config_hash
-from ..corpora.manifest import LABEL_COLUMNS, RAW_PREFIX, manifest_hash, read_manifest
+from ..corpora.manifest import LABEL_COLUMNS, RATING_COLUMNS, RAW_PREFIX, manifest_hash, read_manifest
 from ..errors import CorpusError
 from ..features.config import FeatureConfig
 from ..features.dataset import load_segments
@@ -55,8 +55,13 @@ class Background:
 
 
 def hide_gold_labels(manifest: pd.DataFrame) -> pd.DataFrame:
-    """The manifest as unlabeled media: no emotion, no gold arousal/valence, no raw label fields."""
-    hidden = manifest.drop(columns=[c for c in manifest.columns if c.startswith(RAW_PREFIX)]).copy()
+    """The manifest as unlabeled media: no emotion, no gold arousal/valence, no ratings, no raw label fields.
+
+    Ratings are dropped, not blanked, so a corpus' hidden manifest (and the
+    pre-training cached under its hash) is the same with or without them.
+    """
+    hidden = manifest.drop(columns=[c for c in manifest.columns
+                                    if c.startswith(RAW_PREFIX) or c in RATING_COLUMNS]).copy()
     hidden["emotion"] = ""
     hidden["emotion4"] = ""
     for column in set(LABEL_COLUMNS) - {"emotion4"}:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
@@ -11,7 +10,8 @@ from ..configio import from_dict
 from ..errors import ConfigError
 from ..models.avspnet import Encoder
 from ..models.config import ModelConfig
-from ..models.safeload import not_ours, read_model_file
+from ..models.safeload import load_weights, not_ours, read_model_file
+from ..paths import atomic_path
 
 RUN_STATE = "last.pt"
 FINAL = "pretrained.pt"
@@ -19,10 +19,8 @@ FINAL = "pretrained.pt"
 
 def save(payload: dict, path: Path) -> None:
     """Write atomically, so an interruption never leaves a half-written checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
 
 
 def load(path: Path, required: tuple[str, ...] = ("config", "model_state")) -> dict:
@@ -42,7 +40,8 @@ def load_encoder(checkpoint: Path) -> tuple[Encoder, dict]:
     payload = load(Path(checkpoint))
     try:
         encoder = Encoder(from_dict(ModelConfig, payload["config"]["model"], f"{checkpoint}: model"))
-        encoder.load_state_dict(encoder_state(payload["model_state"]))
+        state = encoder_state(payload["model_state"])
     except (ConfigError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
         raise not_ours(Path(checkpoint), type(exc).__name__) from None
+    load_weights(encoder, state, checkpoint)
     return encoder.eval(), {k: v for k, v in payload.items() if k != "model_state"}

@@ -15,7 +15,9 @@ import torch
 from ..errors import ConfigError
 
 DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("auto", "fp32", "bf16")
+# What `auto` resolves to; the precision a run really ran at is one of these.
+RESOLVED_PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", *RESOLVED_PRECISIONS)
 _BF16_CPU_FLAGS = {"avx512_bf16", "amx_bf16"}
 
 
@@ -58,6 +60,13 @@ def resolve_precision(name: str, device: torch.device) -> str:
     return "bf16" if cpu_has_native_bf16() else "fp32"
 
 
+def autocast(device_type: str, precision: str) -> contextlib.AbstractContextManager:
+    """bf16 autocast for ops on `device_type` where `precision` is bf16, else nothing (fp32)."""
+    if precision == "bf16":
+        return torch.autocast(device_type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 @dataclass(frozen=True)
 class Runtime:
     """The resolved device, precision and memory layout of one run."""
@@ -75,9 +84,7 @@ class Runtime:
         return cls(dev, resolve_precision(precision, dev), channels_last == "auto" or bool(channels_last))
 
     def autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "bf16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        return autocast(self.device.type, self.precision)
 
     def prepare(self, module: torch.nn.Module) -> torch.nn.Module:
         module = module.to(self.device)

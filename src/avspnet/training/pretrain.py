@@ -23,9 +23,11 @@ from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from ..configio import to_dict
-from ..errors import ConfigError, ModelFileError
+from ..errors import ConfigError, ModelFileError, OutputError
 from ..log import get_logger
 from ..models.avspnet import AVSpNet, Encoder
+from ..models.safeload import load_weights
+from ..paths import writable_folder
 from . import checkpoint
 from .device import Runtime
 from .distributed import DistContext, barrier, from_main, init_from_env, sum_across
@@ -34,6 +36,9 @@ from .pretrain_data import PretrainData
 
 log = get_logger("pretrain")
 _EVAL_BATCH = 128
+# Keys a checkpoint must hold: the final model, and the state of an interrupted run.
+FINAL_KEYS = ("config", "model_state", "history")
+RUN_STATE_KEYS = ("config", "model_state", "run")
 
 
 @dataclass
@@ -44,6 +49,8 @@ class PretrainResult:
     checkpoint: Path | None
     # Segments it was trained on (None for an old checkpoint that did not record it).
     n_segments: int | None = None
+    # Where and in what precision it really ran (device, precision, ...); None for an old checkpoint.
+    runtime: dict | None = None
 
 
 class PhaseModule(nn.Module):
@@ -224,16 +231,19 @@ def _save_run_state(model: AVSpNet, config: PretrainConfig, state: RunState, out
 
 
 def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, what: str,
-           required: tuple[str, ...]) -> dict | None:
+           required: tuple[str, ...], strict: bool = False) -> dict | None:
     """A checkpoint of this config and data, None if absent or unreadable (logged: it is redone).
 
-    A different config or different data is an error, not a silent reuse.
+    A different config or different data is an error, not a silent reuse; so is, when `strict`
+    (a user's --out, not the cache), a file avspnet did not write.
     """
     if path is None or not path.is_file():
         return None
     try:
         saved = checkpoint.load(path, required)
     except ModelFileError as exc:
+        if strict:
+            raise ModelFileError(f"{exc}; refusing to overwrite it: use another --out or delete it") from None
         log.warning("%s; %s again", exc, what)
         return None
     if saved.get("config") != to_dict(config):
@@ -245,41 +255,43 @@ def _saved(path: Path | None, config: PretrainConfig, data_hash: str | None, wha
     return saved
 
 
-def _loaded(model: AVSpNet, saved: dict, path: Path, what: str) -> bool:
-    """Load a checkpoint's weights (and check its run state); a damaged one is logged and redone, not raised,
-    and leaves `model` as it was."""
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    try:
-        model.load_state_dict(saved["model_state"])
-        if "run" in saved:
-            RunState(**saved["run"])
-        return True
-    except (RuntimeError, TypeError, AttributeError) as exc:
-        model.load_state_dict(before)
-        log.warning("%s: damaged checkpoint (%s); %s again", path, type(exc).__name__, what)
-        return False
+def claim_out_dir(out_dir: Path, config: PretrainConfig) -> None:
+    """Refuse, before any work, an --out that is a file or holds a checkpoint `avspnet pretrain` did not
+    write or wrote for another recipe or config: a foreign pretrained.pt is never overwritten."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out {out_dir} is a file; pre-training writes a folder: choose another path")
+    writable_folder(out_dir, "--out")
+    for name, what, required in ((checkpoint.FINAL, "pre-trained", FINAL_KEYS),
+                                 (checkpoint.RUN_STATE, "an interrupted run", RUN_STATE_KEYS)):
+        _saved(out_dir / name, config, None, what, required, strict=True)
 
 
 def _resume(out_dir: Path | None, config: PretrainConfig, model: AVSpNet, data_hash: str | None) -> RunState:
     path = out_dir / checkpoint.RUN_STATE if out_dir is not None else None
-    saved = _saved(path, config, data_hash, "an interrupted run", ("config", "model_state", "run"))
-    if saved is None or not _loaded(model, saved, path, "an interrupted run"):
+    saved = _saved(path, config, data_hash, "an interrupted run", RUN_STATE_KEYS)
+    if saved is None:
         return RunState(history=[])
-    log.info("resuming %s from %s (phase %d, epoch %d)", config.frontend, path, saved["run"]["phase"] + 1,
-             saved["run"]["epoch"] + 1)
-    return RunState(**saved["run"])
+    load_weights(model, saved["model_state"], path)
+    try:
+        state = RunState(**saved["run"])
+    except TypeError as exc:
+        raise ModelFileError(f"model {path}: its run state is not one pre-training wrote ({exc})") from None
+    log.info("resuming %s from %s (phase %d, epoch %d)", config.frontend, path, state.phase + 1, state.epoch + 1)
+    return state
 
 
 def _finished(out_dir: Path | None, config: PretrainConfig, data_hash: str | None) -> PretrainResult | None:
     """A completed run with the same config and data in `out_dir` is reused, not retrained."""
     path = out_dir / checkpoint.FINAL if out_dir is not None else None
-    saved = _saved(path, config, data_hash, "pre-trained", ("config", "model_state", "history"))
+    saved = _saved(path, config, data_hash, "pre-trained", FINAL_KEYS)
     if saved is None:
         return None
     model = AVSpNet(config.model)
-    if not _loaded(model, saved, path, "pre-trained"):
-        return None
-    return PretrainResult(model.encoder.eval(), model.eval(), saved["history"], path, saved.get("n_segments"))
+    load_weights(model, saved["model_state"], path)
+    runtime = saved.get("runtime")
+    return PretrainResult(model.encoder.eval(), model.eval(), saved["history"], path, saved.get("n_segments"),
+                          runtime if isinstance(runtime, dict) else None)
 
 
 def pretrain(
@@ -304,7 +316,7 @@ def pretrain(
     if done is not None:
         log.info("%s already pre-trained in %s", config.frontend, done.checkpoint)
         return done
-    runtime = Runtime.resolve(config.device, config.precision, config.channels_last)
+    runtime = config.runtime()
     ctx = init_from_env(runtime.device.type)
     if ctx.active and runtime.device.type == "cuda":
         torch.cuda.set_device(ctx.local_rank)
@@ -325,15 +337,15 @@ def pretrain(
             _run_phase(model, index, phase, data, config, runtime, ctx, state, out_dir, progress, data_hash)
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
     path = None
+    ran = {"device": str(runtime.device), "precision": runtime.precision, "channels_last": runtime.channels_last,
+           "processes": ctx.world_size}
     if out_dir is not None:
         path = out_dir / checkpoint.FINAL
         if ctx.is_main:
             checkpoint.save({
                 "config": to_dict(config), "model_state": model.state_dict(), "metadata": metadata or {},
-                "history": state.history, "n_segments": len(data.segments), "n_val": len(data.val),
-                "runtime": {"device": str(runtime.device), "precision": runtime.precision,
-                            "channels_last": runtime.channels_last, "processes": ctx.world_size},
+                "history": state.history, "n_segments": len(data.segments), "n_val": len(data.val), "runtime": ran,
             }, path)
             (out_dir / checkpoint.RUN_STATE).unlink(missing_ok=True)
         barrier(ctx)
-    return PretrainResult(model.encoder, model, state.history, path, len(data.segments))
+    return PretrainResult(model.encoder, model, state.history, path, len(data.segments), ran)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from ..configio import from_dict, to_dict
 from ..errors import ConfigError
 from ..features.config import FeatureConfig
-from ..models.config import ModelConfig, network_preset
-from .device import DEVICES, PRECISIONS
+from ..models.config import ModelConfig, input_mismatch, network_preset
+from .device import DEVICES, PRECISIONS, Runtime
 
 FRONTENDS = ("R", "W_a", "W_v", "AE", "W_AE_a", "W_AE_v", "AVSpNET_a", "AVSpNET_v")
 
@@ -83,6 +83,11 @@ class PretrainConfig:
         if self.channels_last not in ("auto", True, False):
             raise ConfigError(f"channels_last must be auto, true or false, got {self.channels_last!r}")
 
+    def runtime(self) -> Runtime:
+        """Device and precision on this machine: the one place a run resolves `auto` (pre-training,
+        embedding and the exported model's precision all follow it)."""
+        return Runtime.resolve(self.device, self.precision, self.channels_last)
+
 
 def pretrain_from_dict(data: dict, where: str = "pretrain") -> PretrainConfig:
     """PretrainConfig from a mapping; `network: NAME` stands for the named preset's `model`."""
@@ -99,7 +104,6 @@ def pretrain_from_dict(data: dict, where: str = "pretrain") -> PretrainConfig:
 
 def check_input_shape(features: FeatureConfig, model: ModelConfig, where: str = "config") -> None:
     """The network's input must be the segments the features give, or pre-training fails after extraction."""
-    given, wanted = (features.n_bins, features.segment_frames), (model.n_bins, model.n_frames)
-    if given != wanted:
-        raise ConfigError(f"{where}: features give {given[0]} bins x {given[1]} frames per segment but the network "
-                          f"(pretrain.model n_bins, n_frames) expects {wanted[0]} x {wanted[1]}")
+    mismatch = input_mismatch(features, model)
+    if mismatch:
+        raise ConfigError(f"{where}: {mismatch} (pretrain.model n_bins, n_frames)")

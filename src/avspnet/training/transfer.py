@@ -60,14 +60,14 @@ def inference_encoder(encoder: nn.Module, runtime: Runtime) -> nn.Module:
     return runtime.prepare(model)
 
 
-def embedding_blocks(encoder: nn.Module, segments, batch_size: int = EMBED_BATCH,
-                     runtime: Runtime | None = None) -> Iterator[np.ndarray]:
+def embedding_blocks(encoder: nn.Module, segments, runtime: Runtime,
+                     batch_size: int = EMBED_BATCH) -> Iterator[np.ndarray]:
     """Frozen-encoder embeddings of (N, bins, frames) segments (an array or a SegmentStore), float32, batch by batch.
 
-    Inference mode, large batches, all the cores this process may use, and
-    bf16 only where the hardware does it natively (`precision: auto`).
+    Inference mode, large batches, all the cores this process may use, at
+    the runtime's precision: the caller names it (the run's, or the one a
+    saved model's head was trained on), since bf16 and fp32 vectors differ.
     """
-    runtime = runtime or Runtime.resolve()
     model = inference_encoder(encoder, runtime)
     threads = torch.get_num_threads()
     torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
@@ -80,9 +80,9 @@ def embedding_blocks(encoder: nn.Module, segments, batch_size: int = EMBED_BATCH
         torch.set_num_threads(threads)
 
 
-def embed(encoder: nn.Module, segments, batch_size: int = EMBED_BATCH, runtime: Runtime | None = None) -> np.ndarray:
+def embed(encoder: nn.Module, segments, runtime: Runtime, batch_size: int = EMBED_BATCH) -> np.ndarray:
     """All embeddings of `segments` in memory, float32 (N, dim)."""
-    blocks = list(embedding_blocks(encoder, segments, batch_size, runtime))
+    blocks = list(embedding_blocks(encoder, segments, runtime, batch_size))
     return np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from avspnet.downstream.vote import majority_vote
 from avspnet.errors import AvspnetError
+from avspnet.evaluation.vote import majority_vote
 
 
 def test_majority_vote_with_tie_broken_by_mean_probability():
