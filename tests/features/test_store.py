@@ -19,12 +19,16 @@ def _manifest(paths, **extra):
                           for p in paths])
 
 
-def test_store_reads_rows_like_the_array(tmp_path):
-    rng = np.random.default_rng(0)
+def _two_files(tmp_path, seed=0) -> tuple[SegmentStore, np.ndarray]:
+    """A store over two .npy files of 30 and 11 rows, and the same rows in memory."""
+    rng = np.random.default_rng(seed)
     a, b = rng.standard_normal((30, 4, 5), np.float32), rng.standard_normal((11, 4, 5), np.float32)
-    store = SegmentStore.concat([SegmentStore.from_array(a, tmp_path / "a.npy"),
-                                 SegmentStore.from_array(b, tmp_path / "b.npy")])
-    whole = np.concatenate([a, b])
+    return (SegmentStore.concat([SegmentStore.from_array(a, tmp_path / "a.npy"),
+                                 SegmentStore.from_array(b, tmp_path / "b.npy")]), np.concatenate([a, b]))
+
+
+def test_store_reads_rows_like_the_array(tmp_path):
+    store, whole = _two_files(tmp_path)
     assert store.shape == whole.shape and len(store) == 41
     for index in (np.array([40, 3, 3, 29, 30, 0]), slice(5, 35), np.arange(41), np.array([], int), 7, -1):
         np.testing.assert_array_equal(store[index], whole[index])
@@ -32,6 +36,18 @@ def test_store_reads_rows_like_the_array(tmp_path):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(store))[[2, 31]], whole[[2, 31]])
     with pytest.raises(IndexError):
         store[[41]]
+
+
+def test_subset_of_a_store_reads_its_rows_without_copying(tmp_path):
+    store, whole = _two_files(tmp_path, seed=1)
+    rows = np.array([40, 2, 3, 4, 28, 29, 30, 31, 10])
+    part = store.subset(rows)
+    np.testing.assert_array_equal(np.asarray(part), whole[np.sort(rows)])
+    np.testing.assert_array_equal(part[[5, 0]], whole[np.sort(rows)][[5, 0]])
+    assert len(part._parts) == 5 and part.paths == [str(tmp_path / n) for n in ("a.npy",) * 3 + ("b.npy",) * 2]
+    assert len(store.subset(np.array([], int))) == 0
+    with pytest.raises(IndexError):
+        store.subset([41])
 
 
 def test_store_write_checks_the_row_count(tmp_path):

@@ -55,3 +55,25 @@ def test_report_needs_proxy_file(tmp_path, voice, capsys):
     manifest = _tiny_corpus(tmp_path, voice)
     assert main(["proxy-report", str(manifest)]) == 2
     assert "run `avspnet proxy MANIFEST` first" in capsys.readouterr().err
+
+
+def test_proxy_file_must_match_the_manifest_it_was_made_for(tmp_path, voice, capsys, monkeypatch):
+    from avspnet.corpora.manifest import read_manifest
+
+    manifest = _tiny_corpus(tmp_path, voice)
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    assert main(["proxy", str(manifest), "--workers", "1"]) == 0
+    capsys.readouterr()
+    frame = read_manifest(manifest)
+    write_manifest(frame.assign(valence=frame["valence"].iloc[::-1].to_numpy()), manifest)  # gold edits: still valid
+    assert main(["proxy-report", str(manifest), "-o", str(tmp_path / "rep")]) == 0
+    capsys.readouterr()
+    edited = frame.copy()
+    edited.loc[0, "transcript"] = "a new and different sentence"
+    write_manifest(edited, manifest)
+    assert main(["proxy-report", str(manifest), "-o", str(tmp_path / "rep")]) == 2
+    assert "made for other manifest content" in capsys.readouterr().err
+    grown = make_manifest([*frame.to_dict("records"), {**frame.iloc[0].to_dict(), "utt_id": "c0"}])
+    write_manifest(grown, manifest)
+    assert main(["proxy-report", str(manifest), "-o", str(tmp_path / "rep")]) == 2
+    assert "no proxy row for 1 of the manifest's 9 utterances" in capsys.readouterr().err

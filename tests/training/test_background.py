@@ -112,6 +112,16 @@ def test_no_gold_label_reaches_pretraining(run, labelled_background, tmp_path, m
     assert not np.array_equal(captured["arousal"][gold >= 0], gold[gold >= 0])
 
 
+def test_a_labeller_that_misses_utterances_is_refused(labelled_background, tmp_path):
+    """Whatever made the labels (a file, the experiment's labeller), each utterance needs its row."""
+    from avspnet.errors import CorpusError
+
+    path, manifest, proxy = labelled_background
+    with pytest.raises(CorpusError, match="background bg: proxy labels do not match the manifest.*no proxy row for 2"):
+        background.build_background([("bg", manifest)], lambda name, hidden: proxy.iloc[2:], cache_dir=tmp_path,
+                                    progress=False)
+
+
 def test_ratings_are_dropped_so_the_hidden_manifest_is_the_same_without_them(labelled_background):
     _, manifest, _ = labelled_background
     assert set(RATING_COLUMNS) <= set(manifest.columns)

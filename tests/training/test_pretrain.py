@@ -121,11 +121,21 @@ def test_each_precision_runs_and_is_recorded(tmp_path, precision):
     assert run("AVSpNET_v", tmp_path, precision=precision, max_steps=2).runtime == result.runtime  # reused
 
 
-def test_proxy_only_needs_labels_and_speakers_split_cleanly():
+@pytest.mark.parametrize("frontend", [name for name in FRONTENDS if name not in ("R", "AE")])
+def test_every_proxy_head_refuses_to_train_without_its_labels(frontend, tmp_path):
+    """Joint and two-phase recipes too: their proxy head would learn nothing and still look like the paper's."""
     segments, speakers, arousal, valence = toy()
-    with pytest.raises(CorpusError, match="proxy arousal"):
-        pretrain(segments, speakers, np.full(len(segments), -1), valence,
-                 PretrainConfig(frontend="W_a", epochs=1, model=TINY), progress=False)
+    missing = np.full(len(segments), -1)
+    labels = (missing, valence) if frontend.endswith("_a") else (arousal, missing)
+    kind = "arousal" if frontend.endswith("_a") else "valence"
+    with pytest.raises(CorpusError, match=f"{frontend} learns from proxy {kind} labels, but none of its"):
+        pretrain(segments, speakers, *labels, PretrainConfig(frontend=frontend, epochs=1, model=TINY),
+                 out_dir=tmp_path, progress=False)
+    assert not any(tmp_path.iterdir())  # refused before any training
+
+
+def test_speakers_split_cleanly():
+    segments, speakers, arousal, valence = toy()
     train, val = speaker_split(speakers, 0.25, 0)
     assert len(val) and not set(speakers[train]) & set(speakers[val])
     assert len(speaker_split(np.array(["one"] * 5), 0.5, 0)[1]) == 0

@@ -78,6 +78,26 @@ def test_out_folder_is_reused_only_for_the_same_data(tmp_path, voice, capsys, mo
     assert "on 13 segments" in capsys.readouterr().out
 
 
+def test_proxy_file_of_another_manifest_version_is_refused(tmp_path, voice, capsys, monkeypatch):
+    """A proxy CSV from before the manifest grew, or cut short, would leave utterances unlabelled."""
+    monkeypatch.setenv("AVSPNET_CACHE", str(tmp_path / "cache"))
+    manifest = make_corpus(tmp_path, voice, "a")
+    proxy_csv = tmp_path / "a.proxy.csv"
+    full = pd.read_csv(proxy_csv)
+    command = ["pretrain", "--manifest", str(manifest), "--frontend", "AE", "--out", str(tmp_path / "o"),
+               "--epochs", "1", "--device", "cpu", "--precision", "fp32", "--no-progress"]
+    for stale, message in ((full.iloc[:3], "no proxy row for 3 of the manifest's 6 utterances"),
+                           (pd.concat([full, full.assign(utt_id="ravdess/gone")]).iloc[:7],
+                            "1 proxy row(s) for utterances the manifest lacks")):
+        stale.to_csv(proxy_csv, index=False)
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert message in err and "rerun `avspnet proxy MANIFEST`" in err and "Traceback" not in err
+        assert main(["proxy-report", str(manifest)]) == 2  # the same check, the same words
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "o" / "pretrained.pt").exists()
+
+
 def _tampered_weights_are_one_line(out: Path, command: list[str], capsys) -> None:
     """A finished or interrupted run whose weights do not fit its config is named in one line (exit 2), then
     the folder is put back as it was."""

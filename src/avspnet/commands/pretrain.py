@@ -1,6 +1,6 @@
 """Pre-train one front-end (the paper's Table 2) on background manifests with proxy labels.
 
-Reads `<manifest stem>.proxy.csv` beside each manifest (from `avspnet proxy`);
+Reads `<manifest stem>.proxy.csv` beside each manifest (from `avspnet proxy`; it must match the manifest);
 gold labels are never used. Writes DIR/pretrained.pt; an interrupted run
 resumes from DIR/last.pt. Run under `torchrun --nproc_per_node N` for
 DistributedDataParallel.

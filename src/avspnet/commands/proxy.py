@@ -15,6 +15,7 @@ from ..configio import load_yaml
 from ..corpora.manifest import read_manifest
 from ..proxy import ProxyConfig, compute_proxy_labels, label_counts, proxy_path, write_proxy
 from ..proxy.config import AROUSAL_PRESETS, DEFAULT_PRESET, GAINS
+from ..proxy.store import proxy_inputs_hash
 from . import add_cache_arguments
 
 NAME = "proxy"
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     config = override(load_yaml(ProxyConfig, args.config) if args.config else ProxyConfig(), args)
     manifest = read_manifest(args.manifest)
     frame = compute_proxy_labels(manifest, config, args.cache_dir, args.workers)
-    output = write_proxy(frame, proxy_path(args.manifest))
+    output = write_proxy(frame, proxy_path(args.manifest), proxy_inputs_hash(manifest, args.cache_dir))
     print(f"proxy labels per class ({len(frame)} utterances, baseline: {config.group_by}, "
           f"arousal: {' + '.join(config.arousal_features)}, gain: {config.acoustic.gain}):")
     print(label_counts(frame).to_string(index=False))

@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         return _robustness(args)
     out_dir = args.output or args.manifest.with_name(f"{args.manifest.stem}.proxy-report")
     with replaced_folder(out_dir, NAME, LEGACY) as staging:
-        manifest, proxy = load_manifest_and_proxy(args.manifest, args.proxy or proxy_path(args.manifest))
+        manifest, proxy = load_manifest_and_proxy(args.manifest, args.proxy or proxy_path(args.manifest),
+                                                  args.cache_dir)
         if args.preset:
             proxy = _rerank(proxy, args.preset)
         background = args.background or background_name(manifest, args.manifest.stem)

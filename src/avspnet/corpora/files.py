@@ -44,19 +44,24 @@ def folders_holding(root: Path, table: str, corpus: str, pattern: str) -> list[P
 
 
 def find_audio(root: Path, pattern: str = "**/*", skips: SkipLog | None = None) -> list[Path]:
-    """Audio files under `root` matching `pattern`, both .wav and .flac, sorted.
+    """Audio files under `root` matching `pattern`, both .wav and .flac, sorted, twins dropped (`drop_twins`)."""
+    found = [p for p in root.glob(pattern) if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()]
+    return drop_twins(found, AUDIO_SUFFIXES, skips or SkipLog("corpora"))
+
+
+def drop_twins(paths: list[Path], suffixes: tuple[str, ...], skips: SkipLog) -> list[Path]:
+    """`paths` sorted, with one file kept of each name in one folder.
 
     Two files of one name in one folder (x.wav and x.flac, a re-encoded
-    copy) would be one utterance twice: the first suffix of AUDIO_SUFFIXES
-    is kept and the other skipped, both named.
+    copy) would be one utterance twice: the one whose suffix comes first in
+    `suffixes` is kept and the other skipped, both named.
     """
-    found = sorted(p for p in root.glob(pattern) if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
-    rank = {suffix: i for i, suffix in enumerate(AUDIO_SUFFIXES)}
+    rank = {suffix: i for i, suffix in enumerate(suffixes)}
     kept: dict[Path, Path] = {}
-    for path in sorted(found, key=lambda p: rank[p.suffix.lower()]):
+    for path in sorted(paths, key=lambda p: (rank.get(p.suffix.lower(), len(rank)), p)):
         twin = kept.setdefault(path.with_suffix(""), path)
         if twin is not path:
-            (skips or SkipLog("corpora")).skip(f"{path} (kept {twin})", "two audio files of one name in one folder")
+            skips.skip(f"{path} (kept {twin})", "two audio files of one name in one folder")
     return sorted(kept.values())
 
 

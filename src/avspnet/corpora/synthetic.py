@@ -259,11 +259,16 @@ def make_synthetic_corpus(
     stamp = {"config": to_dict(config), "config_hash": config_hash(config), "espeak_ng": version}
     log = get_logger("corpora.synthetic")
     if _is_current(out_dir, stamp):
-        manifest = load(out_dir)
-        if len(manifest) == config.n_speakers * config.utterances_per_speaker:
+        try:
+            manifest = load(out_dir)
+        except CorpusError as exc:
+            manifest = None
+            log.warning("synthetic corpus in %s is unreadable (%s); generating it again", out_dir, exc)
+        if manifest is not None and len(manifest) == config.n_speakers * config.utterances_per_speaker:
             log.info("reusing synthetic corpus in %s (config %s)", out_dir, stamp["config_hash"])
             return manifest
-        log.warning("synthetic corpus in %s lacks audio files; generating it again", out_dir)
+        if manifest is not None:
+            log.warning("synthetic corpus in %s lacks audio files; generating it again", out_dir)
     _prepare(out_dir)
     plan = plan_corpus(config)
     jobs = [(utt, binary, config, str(_audio_path(out_dir, utt.speaker, utt.utt_id))) for utt in plan]

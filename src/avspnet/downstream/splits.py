@@ -46,6 +46,9 @@ class FoldSplit:
     fold: int
     test: np.ndarray
     fractions: dict[float, FractionSplit]
+    # Every utterance on the fold's training side, labelled for the task or not: what a
+    # front-end may learn input statistics from (`experiment.fold_embeddings`).
+    training: np.ndarray | None = None
 
 
 SENTENCE_COLUMN = "raw_sentence"
@@ -96,5 +99,6 @@ def plan_splits(utterances: pd.DataFrame, tasks: tuple[str, ...], fractions: tup
                 held_out = validation_speakers(speakers[chosen], task.strata(labels[chosen]), val_speaker_fraction,
                                                seed)
                 per_fraction[fraction] = FractionSplit(fit=chosen[~held_out], val=chosen[held_out])
-            plans.append(FoldSplit(task=name, fold=fold, test=test, fractions=per_fraction))
+            plans.append(FoldSplit(task=name, fold=fold, test=test, fractions=per_fraction,
+                                   training=np.flatnonzero(train_mask)))
     return plans

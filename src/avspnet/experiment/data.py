@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..content import content_hash
 from ..corpora import load_corpus
 from ..corpora.manifest import manifest_hash, read_manifest
 from ..features.config import FeatureConfig
@@ -73,10 +74,13 @@ def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, prox
                             features, cache_dir, workers, progress)
 
 
-def unlabeled_target(target: TargetData) -> Background:
-    """Stand-in background when only the untrained R front-end runs: it needs input statistics, no labels."""
+def unlabeled_target(target: TargetData, utterances: np.ndarray | None = None) -> Background:
+    """Stand-in background for the untrained R front-end, which needs input statistics and no labels:
+    the target's segments of `utterances` (indices into its utterances; all of them by default)."""
     segments = target.segments
-    missing = np.full(len(segments), -1, dtype=np.int64)
-    return Background(segments=segments.segments, speakers=segments.labels("speaker").astype(str),
-                      proxy_arousal=missing, proxy_valence=missing, manifest_hashes={}, proxy_counts={},
-                      key=f"target-{target.key}")
+    rows = np.arange(len(segments)) if utterances is None else np.flatnonzero(np.isin(segments.utt_index, utterances))
+    store = segments.segments if utterances is None else segments.segments.subset(rows)
+    missing = np.full(len(rows), -1, dtype=np.int64)
+    key = f"target-{target.key}" + ("" if utterances is None else f"-{content_hash(rows.tolist())}")
+    return Background(segments=store, speakers=segments.labels("speaker")[rows].astype(str),
+                      proxy_arousal=missing, proxy_valence=missing, manifest_hashes={}, proxy_counts={}, key=key)

@@ -25,6 +25,7 @@ from ..frontends import CHECKPOINT_PREFIX, EmbedContext, build, is_pretrained, i
 from ..models.avspnet import AVSpNet
 from ..training.pretrain_config import phases
 from .config import ExperimentConfig
+from .fold_embeddings import per_fold
 
 
 def format_duration(seconds: float) -> str:
@@ -117,7 +118,9 @@ def estimate_seconds(config: ExperimentConfig, background, target, splits: list[
     pretrain_s = step_s * steps * sum(len(phases(name)) for name in recipes)
     n_target = len(target.segments)
     encoders = [name for name in config.frontends if is_recipe(name) or name.startswith(CHECKPOINT_PREFIX)]
-    embed_s = embed_batch_s * math.ceil(n_target / settings.batch_size) * len(encoders)
+    n_folds = len({split.fold for split in splits})
+    passes = sum(n_folds + config.export_models if per_fold(name, background is not None) else 1 for name in encoders)
+    embed_s = embed_batch_s * math.ceil(n_target / settings.batch_size) * passes
     embed_s += _time_fixed_frontends(config, target, workers, cache_dir)
     segments_per_utt = n_target / max(len(target.segments.utterances), 1)
     fit_sizes = [len(part.fit) * segments_per_utt for split in splits for part in split.fractions.values()]

@@ -18,7 +18,7 @@ from ..downstream.grid import GridJob, run_grid
 from ..downstream.splits import available_tasks, plan_splits
 from ..errors import CorpusError
 from ..evaluation.tasks import get_task
-from ..frontends import EmbedContext, EncoderFrontEnd, FrontEnd, build, cached_embeddings, check, is_recipe
+from ..frontends import EmbedContext, EncoderFrontEnd, FrontEnd, build, check, is_recipe
 from ..log import get_logger
 from ..models.config import ModelConfig, network_name
 from ..reports.confusion import plot_confusions
@@ -30,6 +30,7 @@ from .config import FOLDS, ExperimentConfig
 from .data import load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds, format_duration
 from .export import export_models
+from .fold_embeddings import embed_target, input_statistics
 
 log = get_logger("experiment")
 
@@ -95,7 +96,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         background = None
         if any(is_recipe(name) for name in config.frontends):
             background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
-                                         workers, progress) or unlabeled_target(target)
+                                         workers, progress)
     bound = {task: get_task(task).for_corpus(utterances) for task in tasks}
     classes = {task: bound[task].classes for task in tasks}
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
@@ -106,24 +107,20 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
 
     with timer.stage("pretrain"):
         pretrain_settings = config.seeded_pretrain()
-        frontends = {name: build(name, pretrain_settings, lambda: background, cache_dir, progress)
+        frontends = {name: build(name, pretrain_settings, lambda: background or unlabeled_target(target), cache_dir,
+                                 progress)
                      for name in config.frontends}
         pretrained = {name: pretrain_summary(frontend.history) for name, frontend in frontends.items()
                       if isinstance(frontend, EncoderFrontEnd) and is_recipe(name)}
-    embedding_s: dict[str, dict] = {}
     with timer.stage("embed"):
         context = EmbedContext(config.features, cache_dir, config.runtime(), workers, progress)
-        embeddings, precisions = {}, {}
-        for name, frontend in frontends.items():
-            done = cached_embeddings(frontend, target.segments, target.key, context)
-            embeddings[name], precisions[name] = done.path, done.precision
-            embedding_s[name] = {"seconds": done.seconds, "cached": done.cached, "dim": frontend.dim,
-                                 "per_utterance_s": round(done.seconds / max(len(utterances), 1), 4)}
-            log.info("embedded %s: %s%s", name, format_duration(done.seconds), " (cached)" if done.cached else "")
+        embedded = embed_target(frontends, target, splits, context, pretrain_settings, background is not None,
+                                config.export_models)
+        embeddings, embedding_s, precisions = embedded.whole, embedded.timing, embedded.precision
     with timer.stage("transfer grid"):
         labels = {task: bound[task].encode(utterances) for task in tasks}
-        jobs = [GridJob(frontend=name, embeddings=embeddings[name], split=split, utt_labels=labels[split.task],
-                        utt_index=target.segments.utt_index, task=bound[split.task],
+        jobs = [GridJob(frontend=name, embeddings=embedded.path(name, split.fold), split=split,
+                        utt_labels=labels[split.task], utt_index=target.segments.utt_index, task=bound[split.task],
                         config=config.transfer, seed=config.seed)
                 for name in config.frontends for split in splits]
         outcomes = run_grid(jobs, workers, progress)
@@ -141,6 +138,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                                      out_dir / "models")
 
     network = run_network(frontends)
+    r_statistics = input_statistics(config.frontends, background is not None)
     with timer.stage("report"):
         notes = list(config.notes) + [
             f"Target: {config.target.name or config.target.manifest} ({len(utterances)} utterances, "
@@ -150,7 +148,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             "Front-ends: " + "; ".join(f"{name} ({frontend.dim}-d)" for name, frontend in frontends.items()) + ".",
             f"Transfer preset: {config.transfer.preset}; seed {config.seed}.",
             f"Folds: {FOLDS[config.folds]}; {len({s.fold for s in splits})} folds.",
-        ]
+        ] + ([f"R's input normalisation: {r_statistics}."] if r_statistics else [])
         title = f"Table 3: {config.name}" + (f" (network: {network})" if network != "-" else "")
         table_md, _ = write_table3(results, out_dir, title=title, notes=notes,
                                    frontends_order=config.frontends, tasks_order=tasks, classes=classes)
@@ -173,7 +171,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
         "background": {"hours": round(background.hours, 4) if background else 0.0,
                        "speakers": background.n_speakers if background else 0,
                        "segments": len(background.segments) if background and config.background else 0},
-        "pretrain": pretrained,
+        "pretrain": pretrained, "r_input_statistics": r_statistics,
         "runtime": {"device": str(runtime.device), "precision": runtime.precision,
                     "channels_last": runtime.channels_last, "torch_threads": torch.get_num_threads(),
                     "grid_workers": workers, "grid_threads_per_worker": 1,

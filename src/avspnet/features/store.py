@@ -83,6 +83,28 @@ class SegmentStore:
             raise ValueError(f"cannot concatenate stores with row shapes {sorted(shapes)}")
         return cls([p for s in stores for p in s._parts], shapes.pop())
 
+    def subset(self, rows: np.ndarray) -> SegmentStore:
+        """The given rows, in ascending order, as a store of their own; nothing is copied or read.
+
+        Each run of consecutive rows becomes a part, so the rows of whole
+        utterances (stored together) make few parts.
+        """
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        if len(rows) and (rows[0] < 0 or rows[-1] >= len(self)):
+            raise IndexError(f"row index out of range for a store of {len(self)} rows")
+        row_bytes = int(np.prod(self.row_shape, dtype=np.int64)) * DTYPE.itemsize
+        parts = []
+        for run in np.split(rows, np.flatnonzero(np.diff(rows) != 1) + 1) if len(rows) else []:
+            start, stop = int(run[0]), int(run[-1]) + 1
+            while start < stop:
+                index = int(np.searchsorted(self._starts, start, "right")) - 1
+                end = min(stop, int(self._starts[index + 1]))
+                part = self._parts[index]
+                parts.append(_Part(part.path, part.offset + (start - int(self._starts[index])) * row_bytes,
+                                   end - start))
+                start = end
+        return SegmentStore(parts, self.row_shape)
+
     @classmethod
     def from_array(cls, array: np.ndarray, path: Path) -> SegmentStore:
         array = np.asarray(array)

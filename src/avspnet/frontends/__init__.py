@@ -29,6 +29,7 @@ from .whisper import WhisperBase
 __all__ = [
     "ENTRIES", "Embedded", "EmbedContext", "EncoderFrontEnd", "Entry", "FrontEnd", "FrontEndUnavailable",
     "build", "cached_embeddings", "check", "entry", "is_pretrained", "is_recipe", "needs_background",
+    "statistics_only",
 ]
 
 
@@ -43,7 +44,7 @@ class Entry:
 
 
 _RECIPE_SUMMARY = {
-    "R": "AV-SpNET encoder, random weights (input statistics of the background only)",
+    "R": "AV-SpNET encoder, random weights (input statistics of the background, else per fold of its training speakers)",
     "W_a": "AV-SpNET encoder, proxy-arousal head only", "W_v": "AV-SpNET encoder, proxy-valence head only",
     "AE": "AV-SpNET encoder, autoencoder only",
     "W_AE_a": "AV-SpNET encoder, autoencoder then proxy-arousal head",
@@ -77,6 +78,11 @@ def is_recipe(name: str) -> bool:
 def needs_background(name: str) -> bool:
     """Recipes that learn from proxy labels (R only needs input statistics)."""
     return is_recipe(name) and name != "R"
+
+
+def statistics_only(name: str) -> bool:
+    """The recipe that learns nothing from data but its input statistics (R: random weights)."""
+    return is_recipe(name) and not needs_background(name)
 
 
 def entry(name: str) -> Entry:

@@ -4,16 +4,20 @@ Speech regions are decoded in runs of up to 30 s (Whisper's window), so
 silence and music are never sent to it. Whisper's segments decide where
 utterances break, but its word times are loose (often 0.3-1 s off), so each
 segment is cut where it crosses a pause the VAD found, and an utterance
-that starts or ends a speech region takes the region's edge.
+that starts or ends a speech region takes the region's edge. Speech the VAD
+found but Whisper heard no word in stays, with an empty transcript; a
+transcript faster than anyone speaks is dropped (the utterance stays). Both
+are counted.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..proxy.transcribe import PARTS
+from ..proxy.transcribe import PARTS, implausible_transcript
 from .config import IngestConfig
 from .utterances import Utterance, join_close, split_words
 
@@ -35,30 +39,53 @@ def _runs(pieces: list[Utterance]) -> list[tuple[float, float]]:
     return [(a, b) for a, b in runs]
 
 
+@dataclass
+class Transcribed:
+    utterances: list[Utterance]
+    language: str
+    # VAD utterances in which Whisper heard no word: kept, with an empty transcript.
+    unheard: int
+    # Transcripts dropped for an impossible word rate: their utterances kept, with an empty transcript.
+    implausible: int
+
+
 def transcribe_speech(model, samples: np.ndarray, pieces: list[Utterance], config: IngestConfig,
-                      sample_rate: int = 16000) -> tuple[list[Utterance], str, int]:
-    """(utterances with text and words, language, runs in which Whisper heard no words)."""
+                      sample_rate: int = 16000) -> Transcribed:
+    """Utterances with text and words (all the VAD's speech), the language, and what had no usable text."""
     language = config.language or None
     segments_words: list[list[tuple[str, float, float]]] = []
-    silent = 0
     for start, end in _runs(pieces):
         audio = samples[round(start * sample_rate): round(end * sample_rate)]
         segments, info = model.transcribe(audio, language=language, beam_size=5, word_timestamps=True,
                                           vad_filter=False, condition_on_previous_text=False)
         language = language or info.language
-        heard = False
         for segment in segments:
             words = [(w.word, start + w.start, start + w.end) for w in segment.words or [] if w.word.strip()]
             if words:
                 segments_words.append(words)
-                heard = True
-        silent += not heard
-    utterances = [part for segment in align(segments_words, pieces) for part in split_words(segment, config)]
-    return join_close(utterances, config), language or "", silent
+    aligned = align(segments_words, pieces)
+    unheard = sum(not u.words for u in aligned)
+    utterances, implausible = plausible(join_close([part for u in aligned for part in split_words(u, config)], config))
+    return Transcribed(utterances, language or "", unheard, implausible)
+
+
+def plausible(utterances: list[Utterance]) -> tuple[list[Utterance], int]:
+    """The utterances with every impossibly fast transcript emptied, and how many were."""
+    out, dropped = [], 0
+    for utterance in utterances:
+        if utterance.text and implausible_transcript(utterance.text, utterance.duration):
+            utterance = Utterance(utterance.start_s, utterance.end_s)
+            dropped += 1
+        out.append(utterance)
+    return out, dropped
 
 
 def align(segments: list[list[tuple[str, float, float]]], pieces: list[Utterance]) -> list[Utterance]:
-    """Whisper segments cut at VAD pauses; a region's first and last utterance take the region's edges."""
+    """Whisper segments cut at VAD pauses; a region's first and last utterance take the region's edges.
+
+    A VAD utterance that no word falls in is kept whole, without text: speech
+    Whisper did not transcribe is still speech.
+    """
     starts = np.array([p.start_s for p in pieces])
     ends = np.array([p.end_s for p in pieces])
 
@@ -84,4 +111,5 @@ def align(segments: list[list[tuple[str, float, float]]], pieces: list[Utterance
         end = pieces[index].end_s if last[index] == position else words[-1][2]
         if end > start:
             out.append(Utterance(start, end, "".join(w[0] for w in words).strip(), words))
-    return out
+    out += [Utterance(piece.start_s, piece.end_s) for index, piece in enumerate(pieces) if index not in first]
+    return sorted(out, key=lambda u: u.start_s)

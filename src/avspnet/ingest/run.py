@@ -20,18 +20,25 @@ from tqdm import tqdm
 
 from ..audio import audio_info, load_audio
 from ..configio import config_hash
-from ..content import audio_key, default_cache_dir
+from ..content import audio_key, default_cache_dir, unreadable
+from ..corpora.files import drop_twins
 from ..corpora.manifest import make_manifest
 from ..errors import AudioError, CorpusError
 from ..log import SkipLog, get_logger
 from ..parallel import map_jobs
+from ..paths import write_text_atomic
 from .config import IngestConfig
 
 SAMPLE_RATE = 16000
-MEDIA_SUFFIXES = frozenset({
-    ".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aif", ".aiff", ".caf",
+# Part of the cache key of ASR results: 2 keeps speech without recognised words and drops impossible
+# transcripts, so episodes cached by the version that lost them are recomputed.
+ASR_VERSION = 2
+# In order of preference where two files of one name share a folder (`corpora.files.drop_twins`):
+# the loaders' .wav before .flac, then other lossless audio, lossy audio, video.
+MEDIA_SUFFIXES = (
+    ".wav", ".flac", ".aif", ".aiff", ".caf", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma",
     ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi", ".ts", ".3gp",
-})
+)
 
 
 @dataclass
@@ -62,7 +69,11 @@ class IngestResult:
 
 
 def find_media(inputs: list[Path], skips: SkipLog) -> list[Path]:
-    """Files named, and media files under folders named; unreadable folders and missing paths are counted."""
+    """Files named, and media files under folders named; unreadable folders, missing paths and twins are counted.
+
+    Two files of one name in one folder (`ep.wav`, `ep.flac`) would be one
+    episode twice under one name: the loaders' rule keeps one, up front.
+    """
     found: list[Path] = []
     for item in inputs:
         if item.is_file():
@@ -81,7 +92,7 @@ def find_media(inputs: list[Path], skips: SkipLog) -> list[Path]:
                         skips.skip(str(path), "not a media file name (ignored)")
         else:
             skips.skip(str(item), "not found")
-    return list(dict.fromkeys(p.resolve() for p in found))
+    return drop_twins(list(dict.fromkeys(p.resolve() for p in found)), MEDIA_SUFFIXES, skips)
 
 
 def _notes(path: Path) -> list[str]:
@@ -121,10 +132,14 @@ def process_file(path: Path, config: IngestConfig, asr: bool, cache_dir: Path | 
         from ..proxy.transcribe import load_model
         from .asr import transcribe_speech
 
-        pieces, episode.language, silent = transcribe_speech(load_model(cache_dir, asr_threads), samples,
-                                                             pieces, config)
-        if silent:
-            episode.notes.append(f"{silent} speech run(s) without recognised words dropped")
+        heard = transcribe_speech(load_model(cache_dir, asr_threads), samples, pieces, config)
+        pieces, episode.language = heard.utterances, heard.language
+        if heard.unheard:
+            episode.notes.append(f"{heard.unheard} speech stretch(es) without recognised words kept with an "
+                                 "empty transcript")
+        if heard.implausible:
+            episode.notes.append(f"{heard.implausible} transcript(s) dropped: more words per second than anyone "
+                                 "speaks (utterances kept, transcript empty)")
     bar.update()
     kept = [p for p in pieces if p.duration >= config.min_s]
     if len(kept) < len(pieces):
@@ -148,6 +163,24 @@ def process_file(path: Path, config: IngestConfig, asr: bool, cache_dir: Path | 
     return episode
 
 
+def cached_episode(target: Path) -> Episode | None:
+    """A file's cached outcome, or None when absent; a truncated or malformed entry is named, removed, redone."""
+    if not target.is_file():
+        return None
+    try:
+        episode = Episode(**json.loads(target.read_text(encoding="utf-8")))
+        for utt in episode.utterances:
+            if not (float(utt["start_s"]) < float(utt["end_s"]) and isinstance(utt["text"], str)
+                    and int(utt["cluster"]) >= 0 and isinstance(utt["words"], list)):
+                raise ValueError("not an utterance")
+        if not isinstance(episode.notes, list) or not isinstance(episode.skip, str):
+            raise ValueError("not an episode")
+        return episode
+    except (OSError, ValueError, TypeError, KeyError):  # JSONDecodeError is a ValueError
+        unreadable(target)
+        return None
+
+
 def _ingest_job(job: tuple[str, IngestConfig, bool, str, int, bool]) -> Episode:
     """Worker: the cached result of one file, computing it on a miss.
 
@@ -169,24 +202,24 @@ def _ingest_job(job: tuple[str, IngestConfig, bool, str, int, bool]) -> Episode:
 
 def _cached_episode(path: str, config: IngestConfig, asr: bool, cache_dir: str, threads: int,
                     progress: bool) -> Episode:
+    settings = {**asdict(config), "asr": asr, **({"asr_version": ASR_VERSION} if asr else {})}
     try:
-        target = Path(cache_dir) / "ingest" / config_hash({**asdict(config), "asr": asr}) / f"{audio_key(path, cache_dir=Path(cache_dir))}.json"
+        target = Path(cache_dir) / "ingest" / config_hash(settings) / f"{audio_key(path, cache_dir=Path(cache_dir))}.json"
     except OSError as exc:
         return Episode(path, skip=f"unreadable file ({exc.strerror})")
-    if target.is_file():
-        episode = Episode(**json.loads(target.read_text(encoding="utf-8")))
+    episode = cached_episode(target)
+    if episode is not None:
         episode.path = path
         return episode
     episode = process_file(Path(path), config, asr, Path(cache_dir), progress, threads)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(episode)), encoding="utf-8")
-    os.replace(tmp, target)
+    write_text_atomic(target, json.dumps(asdict(episode)))
     return episode
 
 
 def episode_names(paths: list[Path]) -> dict[str, str]:
-    """File stem per path; stems shared by several files get their folder names prefixed until unique."""
+    """File stem per path; stems shared by several files get their folder names prefixed until unique
+    (then a number), so utterance ids never collide."""
     names = {str(p): p.stem for p in paths}
     depth = 1
     while len(set(names.values())) < len(names) and depth < 8:
@@ -194,6 +227,11 @@ def episode_names(paths: list[Path]) -> dict[str, str]:
         names = {str(p): ("_".join([*p.parent.parts[-depth:], p.stem]) if counts[names[str(p)]] > 1 else names[str(p)])
                  for p in paths}
         depth += 1
+    seen: dict[str, int] = {}
+    for path, name in names.items():
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            names[path] = f"{name}_{seen[name]}"
     return names
 
 
@@ -206,10 +244,10 @@ def ingest_media(inputs: list[Path], config: IngestConfig = IngestConfig(), asr:
         raise CorpusError(f"ingest: no media files found in {', '.join(map(str, inputs))} ({skips.summary()})")
     workers = max(1, min(workers or os.cpu_count() or 1, len(files)))
     threads = max(1, (os.cpu_count() or 1) // workers)
+    names = episode_names(files)
     cache = str(cache_dir or default_cache_dir())
     jobs = [(str(p), config, asr, cache, threads, progress and workers == 1) for p in files]
     done = map_jobs(_ingest_job, jobs, workers, progress, desc="ingest", chunksize=1, spawn=True, min_parallel=2)
-    names = episode_names(files)
     episodes, rows = {}, []
     log = get_logger("ingest")
     for episode in done:

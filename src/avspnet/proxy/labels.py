@@ -16,14 +16,13 @@ import numpy as np
 import pandas as pd
 
 from ..corpora.manifest import read_manifest
-from ..errors import CorpusError
 from ..log import get_logger
 from .acoustic import FEATURE_COLUMNS
 from .cache import acoustic_values
 from .config import ProxyConfig
 from .lexicons import load_lexicon
 from .rank import binary_labels, mean_score, rank_scores
-from .store import read_proxy
+from .store import manifest_proxy
 from .tokens import language_key
 from .valence import raw_valence
 
@@ -127,11 +126,8 @@ def label_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load_manifest_and_proxy(manifest_path: Path, proxy_csv: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A manifest and its proxy table, aligned on utt_id (missing rows are an error)."""
+def load_manifest_and_proxy(manifest_path: Path, proxy_csv: Path,
+                            cache_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A manifest and its proxy table, aligned on utt_id (`store.manifest_proxy` checks they belong together)."""
     manifest = read_manifest(manifest_path)
-    proxy = read_proxy(proxy_csv)
-    missing = sorted(set(manifest["utt_id"]) - set(proxy["utt_id"]))
-    if missing:
-        raise CorpusError(f"{proxy_csv}: no proxy row for {len(missing)} manifest utterance(s), e.g. {missing[0]!r}; rerun `avspnet proxy`")
-    return manifest, proxy.set_index("utt_id").loc[manifest["utt_id"]].reset_index()
+    return manifest, manifest_proxy(manifest, proxy_csv, cache_dir)

