@@ -3,7 +3,7 @@
 Old path (the code before this change, kept here as the reference):
 `torch.no_grad`, batches of 256, the encoder as trained (batch norm
 separate, contiguous layout), torch's default thread count. Shipped path
-(`avspnet.training.transfer.embedding_blocks`): inference mode, batches of
+(`avspnet.frontends.inference.embedding_blocks`): inference mode, batches of
 512, conv + batch norm folded, channels-last, threads = the cores this
 process may use, bf16 only where the hardware does it natively. Encoders
 are paper-size with seeded random weights and per-bin normalisation from
@@ -28,9 +28,9 @@ import torch
 
 from avspnet.corpora import load_corpus
 from avspnet.features.dataset import load_segments
+from avspnet.frontends.inference import embed
 from avspnet.models.avspnet import Encoder
 from avspnet.training.device import Runtime
-from avspnet.training.transfer import embed
 
 RAVDESS = Path(os.environ.get("AVSPNET_RAVDESS", Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"))
 

@@ -20,10 +20,10 @@ from avspnet.corpora import load_corpus
 from avspnet.downstream.fit import fit_head, transfer_preset
 from avspnet.evaluation.tasks import get_task
 from avspnet.features.dataset import load_segments
+from avspnet.frontends.inference import embed
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
 from avspnet.training.device import Runtime
-from avspnet.training.transfer import embed
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"
 

@@ -17,13 +17,13 @@ import time
 import numpy as np
 import torch
 
+from avspnet.frontends.inference import embedding_blocks
 from avspnet.models import AVSpNet
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
 from avspnet.training.device import Runtime, cpu_has_native_bf16
 from avspnet.training.pretrain import PhaseModule, make_optimizer, train_step
 from avspnet.training.pretrain_config import phases
-from avspnet.training.transfer import embedding_blocks
 
 JOINT = phases("AVSpNET_a")[0]
 SMOKE = ModelConfig(channels=4, embed_dim=32, latent_dim=8, head_dims=(16,))

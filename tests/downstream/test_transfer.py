@@ -16,13 +16,13 @@ from avspnet.features.dataset import SegmentSet
 from avspnet.features.segments import cut_segments
 from avspnet.features.spectrogram import file_spectrogram
 from avspnet.frontends import EmbedContext, EncoderFrontEnd, cached_embeddings
+from avspnet.frontends.inference import embed, module_digest
 from avspnet.log import SkipLog
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
 from avspnet.training import device
 from avspnet.training.device import Runtime
 from avspnet.training.pretrain_config import PretrainConfig
-from avspnet.training.transfer import embed, module_digest
 
 TINY = ModelConfig(channels=4, embed_dim=32, latent_dim=8, head_dims=(16, 8))
 FAST = transfer_preset("tuned", hidden=(32, 16), epochs=15, patience=0, batch_size=32)

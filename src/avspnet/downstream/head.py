@@ -16,12 +16,12 @@ from torch import nn
 from ..configio import from_dict
 from ..errors import AvspnetError, ModelFileError
 from ..features.config import FeatureConfig
+from ..frontends.inference import embed
 from ..log import get_logger
 from ..models.avspnet import Encoder
 from ..models.config import ModelConfig, input_mismatch
 from ..models.safeload import load_weights, not_ours, read_model_file
 from ..training.device import RESOLVED_PRECISIONS, Runtime, autocast
-from ..training.transfer import embed
 
 log = get_logger("predict")
 
@@ -74,7 +74,7 @@ class RecognitionModel(nn.Module):
     @torch.no_grad()
     def segment_probabilities(self, segments: np.ndarray) -> np.ndarray:
         """Class probabilities per segment, the encoder run as for the cached embeddings (same precision, same
-        inference path: `transfer.embed`)."""
+        inference path: `frontends.inference.embed`)."""
         vectors = embed(self.encoder, segments, Runtime.resolve("auto", self.precision))
         return torch.softmax(self.head(torch.from_numpy(vectors)), dim=1).numpy()
 

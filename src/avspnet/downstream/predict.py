@@ -27,10 +27,10 @@ from ..evaluation.vote import majority_vote
 from ..features.config import FeatureConfig
 from ..features.segments import cut_segments
 from ..features.spectrogram import file_spectrogram
+from ..frontends.inference import EMBED_BATCH
 from ..ingest import IngestConfig, ingest_media
 from ..ingest.run import MEDIA_SUFFIXES, find_media
 from ..log import SkipLog
-from ..training.transfer import EMBED_BATCH
 from .head import RecognitionModel
 
 LONG_S = 30.0

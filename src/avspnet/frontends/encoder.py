@@ -25,8 +25,8 @@ from ..training.background import Background
 from ..training.device import Runtime
 from ..training.pretrain import pretrain
 from ..training.pretrain_config import PretrainConfig
-from ..training.transfer import embed, embedding_blocks, module_digest
 from .base import EmbedContext, FrontEnd
+from .inference import embed, embedding_blocks, module_digest
 
 CHECKPOINT_PREFIX = "checkpoint:"
 

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from .device import Runtime
+from ..training.device import Runtime
 
 EMBED_BATCH = 512
 
