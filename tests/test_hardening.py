@@ -279,7 +279,8 @@ def test_whisper_model_is_checked_against_its_hash(tmp_path, monkeypatch, caplog
 
 def test_truncated_embedding_cache_is_named_and_recomputed(tmp_path, caplog):
     from avspnet.features.dataset import SegmentSet
-    from avspnet.frontends import EmbedContext, EncoderFrontEnd, cached_embeddings
+    from avspnet.frontends import EmbedContext, cached_embeddings
+    from avspnet.frontends.encoder import EncoderFrontEnd
     from avspnet.log import SkipLog
     from avspnet.training.device import Runtime
 

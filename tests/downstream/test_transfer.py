@@ -15,7 +15,8 @@ from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import SegmentSet
 from avspnet.features.segments import cut_segments
 from avspnet.features.spectrogram import file_spectrogram
-from avspnet.frontends import EmbedContext, EncoderFrontEnd, cached_embeddings
+from avspnet.frontends import EmbedContext, cached_embeddings
+from avspnet.frontends.encoder import EncoderFrontEnd
 from avspnet.frontends.inference import embed, module_digest
 from avspnet.log import SkipLog
 from avspnet.models.avspnet import Encoder

@@ -9,7 +9,7 @@ import pytest
 from avspnet.errors import ConfigError
 from avspnet.experiment.config import load_experiments
 from avspnet.experiment.data import hours_subset
-from avspnet.frontends import needs_background
+from avspnet.frontends import entry
 from avspnet.models.config import NETWORKS, network_name
 from avspnet.training.pretrain_config import pretrain_from_dict
 
@@ -96,4 +96,4 @@ def test_shipped_scaling_configs(monkeypatch, tmp_path):
     assert hours == [0.0, 1.0, 4.0]  # 0 = all available hours
     # rung 0: R and the registry's baselines, none of which needs background speech
     assert [v[2] for k, v in narrow.items() if not v[1]] == [("R", "egemaps", "whisper-base")]
-    assert not any(needs_background(name) for name in rungs["bg00_none"][2])
+    assert not any(entry(name).needs_background for name in rungs["bg00_none"][2])

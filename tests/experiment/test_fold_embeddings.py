@@ -9,7 +9,7 @@ from avspnet.experiment.data import load_target, unlabeled_target
 from avspnet.experiment.fold_embeddings import PER_FOLD, embed_target, input_statistics
 from avspnet.features.config import FeatureConfig
 from avspnet.features.store import SegmentStore
-from avspnet.frontends import EmbedContext, build
+from avspnet.frontends import BuildContext, EmbedContext, build
 from avspnet.models.config import ModelConfig
 from avspnet.training.pretrain_config import PretrainConfig
 
@@ -33,9 +33,11 @@ def _target(tmp_path, voice, loud: set[str], name: str):
 
 def _embed(target, tmp_path):
     splits = plan_splits(target.segments.utterances, ("arousal",), (1.0,), 2, 0.5, 0)
-    frontends = {"R": build("R", SETTINGS, lambda: unlabeled_target(target), tmp_path / "cache", False)}
+    building = BuildContext({"pretrain": SETTINGS}, lambda: unlabeled_target(target), tmp_path / "cache",
+                            SETTINGS.runtime(), progress=False)
+    frontends = {"R": build("R", building)}
     context = EmbedContext(FeatureConfig(), tmp_path / "cache", SETTINGS.runtime(), progress=False)
-    return splits, embed_target(frontends, target, splits, context, SETTINGS, has_background=False, whole=True)
+    return splits, embed_target(frontends, target, splits, context, building, has_background=False, whole=True)
 
 
 def test_test_speakers_never_shape_r_without_a_background(tmp_path, voice):

@@ -8,7 +8,7 @@ from avspnet.downstream.fit import transfer_preset
 from avspnet.experiment import runner
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
 from avspnet.experiment.runner import run_network
-from avspnet.frontends import EncoderFrontEnd
+from avspnet.frontends.encoder import EncoderFrontEnd
 from avspnet.frontends.logmel import LogMelStats
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import NETWORKS

@@ -22,16 +22,17 @@ from avspnet.features.segments import cut_segments, segment_sample_spans
 from avspnet.features.spectrogram import log_spectrogram
 from avspnet.features.store import SegmentStore
 from avspnet.frontends import (
-    ENTRIES,
+    BuildContext,
     EmbedContext,
-    EncoderFrontEnd,
     FrontEndUnavailable,
     build,
     cached_embeddings,
     check,
+    entries,
     entry,
     whisper,
 )
+from avspnet.frontends.encoder import EncoderFrontEnd
 from avspnet.frontends.logmel import mel_filterbank
 from avspnet.models.avspnet import AVSpNet
 from avspnet.models.config import ModelConfig
@@ -66,6 +67,10 @@ def _subset(segments: SegmentSet, utts: list[int]) -> SegmentSet:
                       segments.utterances.iloc[utts].reset_index(drop=True), segments.skips)
 
 
+def _building(settings, background, cache_dir):
+    return BuildContext({"pretrain": settings}, lambda: background, cache_dir, FP32, progress=False)
+
+
 def _saved_encoder(tmp_path):
     torch.manual_seed(0)
     model = AVSpNet(TINY)
@@ -78,7 +83,7 @@ def _fixed(name):
     reason = entry(name).unavailable()
     if reason:
         pytest.skip(reason)
-    return build(name, PretrainConfig(), lambda: None, None, False)
+    return build(name, _building(PretrainConfig(), None, None))
 
 
 @pytest.mark.parametrize("name", ["logmel-stats", "egemaps", "whisper-base"])
@@ -100,7 +105,7 @@ def test_checkpoint_and_recipe_entries(corpus, tmp_path):
     path = _saved_encoder(tmp_path)
     for name in (f"checkpoint:{path}", f"checkpoint:{path.parent}"):
         check((name,), context.features)
-        frontend = build(name, PretrainConfig(), lambda: None, tmp_path, False)
+        frontend = build(name, _building(PretrainConfig(), None, tmp_path))
         vectors = frontend.embed(segments, context)
         assert vectors.shape == (len(segments), TINY.embed_dim)
         np.testing.assert_array_equal(frontend.embed(segments, context), vectors)
@@ -108,8 +113,9 @@ def test_checkpoint_and_recipe_entries(corpus, tmp_path):
                             proxy_arousal=np.zeros(len(segments), np.int64) - 1,
                             proxy_valence=np.zeros(len(segments), np.int64) - 1,
                             manifest_hashes={}, proxy_counts={}, key="k")
-    recipe = build("R", PretrainConfig(model=TINY, precision="fp32"), lambda: background, tmp_path, False)
-    again = build("R", PretrainConfig(model=TINY, precision="fp32"), lambda: background, tmp_path, False)
+    settings = PretrainConfig(model=TINY, precision="fp32")
+    recipe = build("R", _building(settings, background, tmp_path))
+    again = build("R", _building(settings, background, tmp_path))
     assert isinstance(recipe, EncoderFrontEnd) and recipe.dim == TINY.embed_dim
     assert recipe.content_hash() == again.content_hash()
     first = cached_embeddings(recipe, segments, "t", EmbedContext(context.features, tmp_path, FP32, 1, False))
@@ -192,7 +198,7 @@ def test_frontends_command_lists_every_entry(capsys):
     out = capsys.readouterr().out
     for name in ("AVSpNET_a", "AVSpNET_v", "R", "checkpoint:PATH", "egemaps", "whisper-base", "logmel-stats"):
         assert name in out
-    assert len(ENTRIES) == 12
+    assert len(entries()) == 12
 
 
 def test_standardisation_sees_only_the_fitted_rows(monkeypatch, tmp_path):

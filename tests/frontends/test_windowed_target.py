@@ -7,7 +7,7 @@ import soundfile as sf
 from avspnet.corpora.manifest import make_manifest, read_manifest, write_manifest
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import load_segments
-from avspnet.frontends import EmbedContext, build, entry
+from avspnet.frontends import BuildContext, EmbedContext, build, entry
 from avspnet.training.device import Runtime
 from avspnet.training.pretrain_config import PretrainConfig
 
@@ -59,6 +59,7 @@ def test_windowed_target_gives_the_vectors_of_its_clips(targets, name, tmp_path)
     assert windowed.utterances["start_s"].notna().all() and plain.utterances["start_s"].isna().all()
     np.testing.assert_array_equal(windowed.utt_index, plain.utt_index)
     np.testing.assert_allclose(windowed.segments[:], plain.segments[:], atol=1e-5)
-    frontend = build(name, PretrainConfig(), lambda: None, tmp_path, False)
+    frontend = build(name, BuildContext({"pretrain": PretrainConfig()}, lambda: None, tmp_path, context.runtime,
+                                        progress=False))
     expected = frontend.embed(plain, context)
     np.testing.assert_allclose(frontend.embed(windowed, context), expected, rtol=1e-4, atol=1e-4)

@@ -148,3 +148,19 @@ def test_speakers_split_cleanly():
 def test_bad_config_is_a_clear_error(bad, message):
     with pytest.raises(ConfigError, match=message):
         PretrainConfig(**bad)
+
+
+def test_the_estimate_times_the_real_training_step(monkeypatch):
+    """step_seconds runs pre-training's own `train_step` (not a copy), and leaves the caller's random state alone."""
+    from avspnet.training import pretrain as module
+
+    calls = []
+    real = module.train_step
+    monkeypatch.setattr(module, "train_step", lambda *args: calls.append(args[3].name) or real(*args))
+    module._step_seconds.cache_clear()
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    seconds = module.step_seconds(PretrainConfig(model=TINY, batch_size=4, precision="fp32", device="cpu"))
+    assert seconds > 0 and calls == ["joint"] * 3
+    assert torch.equal(torch.rand(3), expected)

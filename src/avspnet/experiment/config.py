@@ -16,7 +16,7 @@ from ..downstream.fit import TransferConfig, transfer_preset
 from ..errors import ConfigError
 from ..evaluation.tasks import DEFAULT_TASKS, task_names
 from ..features.config import FeatureConfig
-from ..frontends import CHECKPOINT_PREFIX, entry, needs_background
+from ..frontends import entry
 from ..proxy import ProxyConfig
 from ..training.device import Runtime
 from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
@@ -92,7 +92,7 @@ class ExperimentConfig:
             raise ConfigError(f"folds must be one of {', '.join(FOLDS)}, got {self.folds!r}")
         if not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
             raise ConfigError(f"fractions must lie in (0, 1], got {self.fractions}")
-        pretrained = [name for name in self.frontends if needs_background(name)]
+        pretrained = [name for name in self.frontends if entry(name).needs_background]
         if not self.background and pretrained:
             raise ConfigError(f"pre-trained front-ends {pretrained} need at least one background corpus")
         if not self.frontends or not self.tasks:
@@ -111,6 +111,10 @@ class ExperimentConfig:
         """The pre-training settings a run uses: the experiment's seed wins, so one seed drives the whole run."""
         return replace(self.pretrain, seed=self.seed)
 
+    def sections(self) -> dict[str, object]:
+        """The settings sections a front-end's registry entry may read (`Entry.settings`), as the run uses them."""
+        return {"pretrain": self.seeded_pretrain()}
+
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:
     """Build the config, expanding the transfer preset and resolving corpus paths."""
@@ -127,7 +131,7 @@ def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> E
         config,
         target=_resolve(config.target, base_dir),
         background=tuple(_resolve(spec, base_dir) for spec in config.background),
-        frontends=tuple(_resolve_checkpoint(name, base_dir) for name in config.frontends),
+        frontends=tuple(_resolve_frontend(name, base_dir) for name in config.frontends),
     )
 
 
@@ -181,7 +185,7 @@ def _resolve(spec: CorpusSpec, base_dir: Path) -> CorpusSpec:
     return replace(spec, root=_absolute(spec.root, base_dir), manifest=_absolute(spec.manifest, base_dir))
 
 
-def _resolve_checkpoint(name: str, base_dir: Path) -> str:
-    if not name.startswith(CHECKPOINT_PREFIX):
-        return name
-    return CHECKPOINT_PREFIX + _absolute(name.removeprefix(CHECKPOINT_PREFIX).strip(), base_dir)
+def _resolve_frontend(name: str, base_dir: Path) -> str:
+    """A parameterised front-end's path (checkpoint:PATH) against the config file's folder."""
+    found = entry(name)
+    return found.prefix + _absolute(found.argument(name).strip(), base_dir) if found.prefix else name

@@ -4,9 +4,10 @@ The grid's heads are fitted on fold subsets to measure; the exported model
 uses the front-end that scored best at the largest label fraction and a head
 fitted on all labelled target utterances (speaker-held-out validation for
 early stopping), which is what a user wants to run `avspnet predict` with.
-`predict` runs a spectrogram encoder, so the choice is among the AV-SpNET
-front-ends (recipes and checkpoints); where a baseline (eGeMAPS, Whisper,
-log-mel) scored higher, the entry says so. `predict` names a class, so
+The choice is among the front-ends whose registry entry is `exportable`
+(today the AV-SpNET recipes and checkpoints: `predict` runs a spectrogram
+encoder); where another (eGeMAPS, Whisper, log-mel) scored higher, the
+entry says so. `predict` names a class, so
 rating tasks (CCC) are not exported.
 """
 
@@ -25,7 +26,7 @@ from ..downstream.head import save_recognizer
 from ..evaluation.folds import validation_speakers
 from ..evaluation.tasks import Task
 from ..features.store import SegmentStore
-from ..frontends import EncoderFrontEnd, FrontEnd
+from ..frontends import FrontEnd, entry
 from ..log import get_logger
 from .config import ExperimentConfig
 from .data import TargetData
@@ -34,7 +35,7 @@ from .data import TargetData
 def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: dict[str, FrontEnd],
                   embeddings: dict[str, Path], target: TargetData, labels: dict[str, np.ndarray],
                   tasks: dict[str, Task], out_dir: Path) -> dict[str, dict]:
-    encoders = {name for name, frontend in frontends.items() if isinstance(frontend, EncoderFrontEnd)}
+    encoders = {name for name in frontends if entry(name).exportable}
     ratings = [name for name, task in tasks.items() if not task.classes]
     if ratings:
         get_logger("experiment").warning("no model exported for %s: `predict` names classes, not ratings",
@@ -65,10 +66,10 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
         n_classes = len(recognised.classes)
         fit = fit_head(np.asarray(vectors[fit_rows]), segment_labels[fit_rows], np.asarray(vectors[val_rows]),
                        segment_labels[val_rows], recognised, config.transfer, job_seed(config.seed, task, -1, 1.0))
-        encoder = frontends[frontend]
-        precision = encoder.precision(runtime)
+        precision = frontends[frontend].precision(runtime)
+        deployable = frontends[frontend].deployable()
         path = save_recognizer(
-            out_dir / f"{task}.pt", encoder.encoder, encoder.model_config, fit.head,
+            out_dir / f"{task}.pt", deployable.module, deployable.config, fit.head,
             {"in_dim": int(vectors.shape[1]), "n_classes": n_classes, "hidden": list(config.transfer.hidden),
              "dropout": config.transfer.dropout},
             {"task": task, "class_names": list(recognised.classes), "frontend": frontend, "features": to_dict(config.features),

@@ -12,14 +12,12 @@ model (fitted on every target utterance) keeps R over the whole target.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..downstream.splits import FoldSplit
-from ..frontends import EmbedContext, FrontEnd, cached_embeddings, statistics_only
-from ..frontends.encoder import pretrained_frontend
+from ..frontends import BuildContext, EmbedContext, FrontEnd, build, cached_embeddings, entry
 from ..log import get_logger
-from ..training.pretrain_config import PretrainConfig
 from .data import TargetData, unlabeled_target
 
 log = get_logger("experiment")
@@ -30,12 +28,12 @@ FROM_BACKGROUND = "from the background"
 
 def per_fold(name: str, has_background: bool) -> bool:
     """True for a front-end whose input statistics must come from each fold's training side: R with no background."""
-    return statistics_only(name) and not has_background
+    return entry(name).statistics_only and not has_background
 
 
 def input_statistics(names, has_background: bool) -> str | None:
     """Where R's input normalisation came from, for the report and run.json (None when R did not run)."""
-    if not any(statistics_only(name) for name in names):
+    if not any(entry(name).statistics_only for name in names):
         return None
     return FROM_BACKGROUND if has_background else PER_FOLD
 
@@ -57,16 +55,16 @@ class TargetEmbeddings:
 
 
 def embed_target(frontends: dict[str, FrontEnd], target: TargetData, splits: list[FoldSplit], context: EmbedContext,
-                 settings: PretrainConfig, has_background: bool, whole: bool) -> TargetEmbeddings:
-    """Every front-end's target vectors; per fold where `per_fold` says so (and, with `whole`, also once whole)."""
+                 building: BuildContext, has_background: bool, whole: bool) -> TargetEmbeddings:
+    """Every front-end's target vectors; per fold where `per_fold` says so (built again from `building`, the
+    fold's training utterances as its background), and, with `whole`, also once whole."""
     training = {split.fold: split.training for split in splits}
     out = TargetEmbeddings({}, {}, {}, {})
     n_utterances = max(len(target.segments.utterances), 1)
     for name, frontend in frontends.items():
         runs = []
         if per_fold(name, has_background):
-            folds = {fold: pretrained_frontend(name, settings, unlabeled_target(target, utterances),
-                                               context.cache_dir, context.progress)
+            folds = {fold: build(name, replace(building, background=lambda u=utterances: unlabeled_target(target, u)))
                      for fold, utterances in sorted(training.items())}
             runs = [(fold, cached_embeddings(encoder, target.segments, target.key, context))
                     for fold, encoder in folds.items()]

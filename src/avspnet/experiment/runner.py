@@ -12,15 +12,14 @@ import pandas as pd
 import torch
 import yaml
 
-from ..configio import from_dict, to_dict
+from ..configio import to_dict
 from ..content import default_cache_dir
 from ..downstream.grid import GridJob, run_grid
 from ..downstream.splits import available_tasks, plan_splits
 from ..errors import CorpusError
 from ..evaluation.tasks import get_task
-from ..frontends import EmbedContext, EncoderFrontEnd, FrontEnd, build, check, is_recipe
-from ..log import get_logger
-from ..models.config import ModelConfig, network_name
+from ..frontends import BuildContext, EmbedContext, FrontEnd, build, check, entry
+from ..log import format_duration, get_logger
 from ..reports.confusion import plot_confusions
 from ..reports.html import write_report_html
 from ..reports.plots import plot_uar_vs_fraction
@@ -28,7 +27,7 @@ from ..reports.runinfo import run_info, write_run_json
 from ..reports.table3 import write_table3
 from .config import FOLDS, ExperimentConfig
 from .data import load_background, load_target, unlabeled_target
-from .estimate import estimate_seconds, format_duration
+from .estimate import estimate_seconds
 from .export import export_models
 from .fold_embeddings import embed_target, input_statistics
 
@@ -64,9 +63,7 @@ def pretrain_summary(history: list[dict]) -> dict:
 
 def run_network(frontends: dict[str, FrontEnd]) -> str:
     """The network size(s) of the run's AV-SpNET encoders; '-' for a run with none (baselines only)."""
-    names = {network_name(from_dict(ModelConfig, frontend.model_config, name)) for name, frontend in frontends.items()
-             if isinstance(frontend, EncoderFrontEnd)}
-    return ", ".join(sorted(names)) or "-"
+    return ", ".join(sorted({frontend.network for frontend in frontends.values()} - {None})) or "-"
 
 
 def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | None = None,
@@ -94,27 +91,26 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
             raise CorpusError(f"target {config.target.name or config.target.manifest}: none of the tasks "
                               f"{', '.join(config.tasks)} has its labels in this corpus (see the log); nothing to run")
         background = None
-        if any(is_recipe(name) for name in config.frontends):
+        if any(entry(name).uses_background for name in config.frontends):
             background = load_background(config.background, config.features, config.proxy, cache_dir, config.seed,
                                          workers, progress)
     bound = {task: get_task(task).for_corpus(utterances) for task in tasks}
     classes = {task: bound[task].classes for task in tasks}
     splits = plan_splits(utterances, tasks, config.fractions, config.n_folds,
                          config.transfer.val_speaker_fraction, config.seed, config.folds)
-    estimate = estimate_seconds(config, background, target, splits, workers, cache_dir)
+    building = BuildContext(config.sections(), lambda: background or unlabeled_target(target), cache_dir,
+                            config.runtime(), progress)
+    estimate = estimate_seconds(config, background, target, splits, workers, building)
     log.info("estimate: about %s on %d worker(s) (%s)", format_duration(sum(estimate.values())), workers,
              ", ".join(f"{k} {format_duration(v)}" for k, v in estimate.items()))
 
     with timer.stage("pretrain"):
-        pretrain_settings = config.seeded_pretrain()
-        frontends = {name: build(name, pretrain_settings, lambda: background or unlabeled_target(target), cache_dir,
-                                 progress)
-                     for name in config.frontends}
+        frontends = {name: build(name, building) for name in config.frontends}
         pretrained = {name: pretrain_summary(frontend.history) for name, frontend in frontends.items()
-                      if isinstance(frontend, EncoderFrontEnd) and is_recipe(name)}
+                      if frontend.history is not None}
     with timer.stage("embed"):
         context = EmbedContext(config.features, cache_dir, config.runtime(), workers, progress)
-        embedded = embed_target(frontends, target, splits, context, pretrain_settings, background is not None,
+        embedded = embed_target(frontends, target, splits, context, building, background is not None,
                                 config.export_models)
         embeddings, embedding_s, precisions = embedded.whole, embedded.timing, embedded.precision
     with timer.stage("transfer grid"):
@@ -180,7 +176,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, cache_dir: Path | No
                     "embedding_precision": precisions,
                     "pretrain_precision": {name: frontend.pretrain_runtime.get("precision", "unknown")
                                            for name, frontend in frontends.items()
-                                           if isinstance(frontend, EncoderFrontEnd)}},
+                                           if frontend.pretrain_runtime is not None}},
         "folds": {"mode": config.folds, "requested": config.n_folds, "used": n_folds, "speakers": n_speakers,
                   "leave_one_speaker_out": n_speakers <= config.n_folds},
         "head_epochs": {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from torch import nn
 
 from ..content import whole_array
 from ..errors import AvspnetError
@@ -44,11 +45,25 @@ class EmbedContext:
     progress: bool = True
 
 
+@dataclass(frozen=True)
+class Deployable:
+    """What a saved model keeps of a front-end so `predict` can embed new audio as the grid did."""
+
+    module: nn.Module
+    config: dict
+
+
 class FrontEnd(ABC):
     """A ready front-end (trained, loaded or fixed)."""
 
     name: str
     dim: int
+    # Per-epoch record of the training this run did to make it (summarised in run.json); None when it trained none.
+    history: list[dict] | None = None
+    # Where and in what precision its weights were trained, as recorded; None for a front-end without weights.
+    pretrain_runtime: dict | None = None
+    # The network size of its encoder (a models.config preset name); None for a front-end without one.
+    network: str | None = None
 
     @abstractmethod
     def content_hash(self) -> str:
@@ -66,6 +81,10 @@ class FrontEnd(ABC):
     def embed_blocks(self, segments: SegmentSet, context: EmbedContext) -> Iterator[np.ndarray]:
         """The same rows in consecutive blocks; front-ends that can stream override this to bound memory."""
         yield self.embed(segments, context)
+
+    def deployable(self) -> Deployable:
+        """The module and config a saved model keeps (its registry entry says `exportable`)."""
+        raise AvspnetError(f"front-end {self.name} cannot be saved for `predict`")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ..configio import config_hash
 from ..features.dataset import SegmentSet
 from .audio_spans import per_utterance
 from .base import EmbedContext, FrontEnd, FrontEndUnavailable
+from .registry import registered
 
 DIM = 88
 INSTALL = "pip install opensmile==2.6.0 (a core dependency: `make install`)"
@@ -45,6 +46,8 @@ def functionals(samples: np.ndarray, starts: np.ndarray, ends: np.ndarray, rate:
     return np.nan_to_num(np.stack(rows), nan=0.0, posinf=0.0, neginf=0.0)
 
 
+@registered("baseline", "eGeMAPSv02 functionals per 810 ms segment; standardised on the training fold only",
+            "openSMILE per segment (CPU)", unavailable)
 class EGeMAPS(FrontEnd):
     name = "egemaps"
     dim = DIM

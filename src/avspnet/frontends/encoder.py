@@ -8,6 +8,7 @@ wrote (weights only, never code).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,14 +20,17 @@ from ..configio import config_hash, from_dict, to_dict
 from ..errors import ConfigError, ModelFileError
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
-from ..models.config import ModelConfig, input_mismatch
+from ..models.avspnet import Encoder
+from ..models.config import ModelConfig, input_mismatch, network_name
 from ..training import checkpoint
 from ..training.background import Background
 from ..training.device import Runtime
-from ..training.pretrain import pretrain
-from ..training.pretrain_config import PretrainConfig
-from .base import EmbedContext, FrontEnd
+from ..training.pretrain import pretrain, step_seconds
+from ..training.pretrain_config import FRONTENDS as RECIPES
+from ..training.pretrain_config import PretrainConfig, phases
+from .base import Deployable, EmbedContext, FrontEnd
 from .inference import embed, embedding_blocks, module_digest
+from .registry import INPUT_STATISTICS, PROXY_LABELS, BuildContext, Entry, register
 
 CHECKPOINT_PREFIX = "checkpoint:"
 
@@ -41,8 +45,8 @@ class EncoderFrontEnd(FrontEnd):
     def __init__(self, name: str, encoder: nn.Module, model_config: dict, history: list[dict] | None = None,
                  pretrain_runtime: dict | None = None):
         self.name = name
-        # Per-epoch pre-training record (empty for a loaded checkpoint), summarised in run.json.
-        self.history = history or []
+        # Per-epoch pre-training record, summarised in run.json (None for a loaded checkpoint).
+        self.history = history
         self.pretrain_runtime = pretrain_runtime or {}
         self.encoder = encoder.eval()
         self.model_config = model_config
@@ -54,6 +58,13 @@ class EncoderFrontEnd(FrontEnd):
 
     def precision(self, runtime: Runtime) -> str:
         return runtime.precision
+
+    @property
+    def network(self) -> str:
+        return network_name(from_dict(ModelConfig, self.model_config, self.name))
+
+    def deployable(self) -> Deployable:
+        return Deployable(self.encoder, self.model_config)
 
     def check_input(self, features: FeatureConfig) -> None:
         """Segments cut with `features` must be the encoder's input: say so in one line, not a torch shape error."""
@@ -113,3 +124,51 @@ def checkpoint_frontend(name: str) -> EncoderFrontEnd:
     runtime = saved.get("runtime")
     return EncoderFrontEnd(name, encoder, saved["config"]["model"],
                            pretrain_runtime=runtime if isinstance(runtime, dict) else None)
+
+
+def _training_seconds(context: BuildContext) -> float:
+    """Upper bound: every phase runs its whole budget of the real training step; nothing when cached."""
+    settings = replace(context.settings, frontend=context.name)
+    if not phases(context.name):
+        return 0.0
+    background = context.background()
+    if is_pretrained(context.name, settings, background, context.cache_dir):
+        return 0.0
+    steps = math.ceil(len(background.segments) / settings.batch_size) * settings.epochs
+    if settings.max_steps:
+        steps = min(steps, settings.max_steps)
+    return step_seconds(settings) * steps * len(phases(context.name))
+
+
+def _untrained_encoder(context: BuildContext) -> EncoderFrontEnd:
+    """The recipe's network with random weights: it embeds at the trained one's cost."""
+    model = context.settings.model
+    return EncoderFrontEnd(context.name, Encoder(model), to_dict(model))
+
+
+_RECIPE_SUMMARY = {
+    "R": "AV-SpNET encoder, random weights (input statistics of the background, else per fold of its training speakers)",
+    "W_a": "AV-SpNET encoder, proxy-arousal head only", "W_v": "AV-SpNET encoder, proxy-valence head only",
+    "AE": "AV-SpNET encoder, autoencoder only",
+    "W_AE_a": "AV-SpNET encoder, autoencoder then proxy-arousal head",
+    "W_AE_v": "AV-SpNET encoder, autoencoder then proxy-valence head",
+    "AVSpNET_a": "AV-SpNET encoder, joint autoencoder + proxy arousal (the paper's)",
+    "AVSpNET_v": "AV-SpNET encoder, joint autoencoder + proxy valence (the paper's)",
+}
+
+for _recipe in RECIPES:
+    register(Entry(
+        _recipe, "AV-SpNET recipe", _RECIPE_SUMMARY[_recipe],
+        "pre-training on the background corpora; then a CNN pass per segment" if phases(_recipe) else "none (random)",
+        build=lambda context: pretrained_frontend(context.name, context.settings, context.background(),
+                                                  context.cache_dir, context.progress),
+        dim=lambda settings: (settings or PretrainConfig()).model.embed_dim, settings="pretrain",
+        background=PROXY_LABELS if phases(_recipe) else INPUT_STATISTICS, exportable=True,
+        training_seconds=_training_seconds, stand_in=_untrained_encoder))
+
+register(Entry(
+    f"{CHECKPOINT_PREFIX}PATH", "saved encoder",
+    "an encoder saved by `avspnet pretrain` (PATH: its pretrained.pt or --out folder)",
+    "a CNN pass per segment (pre-trained elsewhere)",
+    build=lambda context: checkpoint_frontend(context.name), dim=lambda settings: None, exportable=True,
+    prefix=CHECKPOINT_PREFIX, check=lambda name, features: checkpoint_frontend(name).check_input(features)))

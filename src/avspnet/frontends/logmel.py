@@ -15,6 +15,7 @@ from ..configio import config_hash
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
 from .base import EmbedContext, FrontEnd
+from .registry import registered
 
 N_MELS = 40
 ENERGY_FLOOR = 1e-10
@@ -44,6 +45,8 @@ def logmel_stats(segments: np.ndarray, features: FeatureConfig) -> np.ndarray:
     return np.concatenate([logmel.mean(axis=2), logmel.std(axis=2)], axis=1).astype(np.float32)
 
 
+@registered("baseline", "mean and std of 40 log-mel bands (0-4 kHz) over each segment",
+            "negligible (from the cached spectrogram)")
 class LogMelStats(FrontEnd):
     name = "logmel-stats"
     dim = 2 * N_MELS

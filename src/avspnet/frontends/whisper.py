@@ -29,6 +29,7 @@ from ..proxy.transcribe import INSTALL_HINT, PARTS, model_dir
 from ..training.device import Runtime, autocast
 from .audio_spans import utterance_jobs
 from .base import EmbedContext, FrontEnd, FrontEndUnavailable
+from .registry import registered
 from .whisper_torch import load_encoder
 
 DIM = 512
@@ -54,6 +55,9 @@ def pool_spans(frames: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_sampl
     return np.stack(rows)
 
 
+@registered("frozen foundation encoder",
+            "frozen offline Whisper-base encoder (torch, unpadded), mean-pooled over each segment's 20 ms frames",
+            "a Whisper-base encoder pass over each utterance's own length (CPU)", unavailable)
 class WhisperBase(FrontEnd):
     name = "whisper-base"
     dim = DIM

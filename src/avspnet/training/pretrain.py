@@ -10,8 +10,9 @@ the processes.
 
 from __future__ import annotations
 
+import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,35 @@ def train_step(trained: nn.Module, encoder: Encoder, optimizer: torch.optim.Opti
     loss.backward()
     optimizer.step()
     return loss.detach(), mse.detach()
+
+
+def step_seconds(config: PretrainConfig, repeats: int = 3) -> float:
+    """Seconds per optimiser step of `config`'s network and batch on this machine, for the estimate.
+
+    Timed through `train_step` itself on the joint phase (both heads: an upper
+    bound for every phase), at the config's runtime; the first step warms up
+    and is not counted. Random data, and the caller's random state untouched.
+    """
+    return _step_seconds(replace(config, frontend="AVSpNET_a", seed=0), repeats)
+
+
+@functools.lru_cache(maxsize=4)
+def _step_seconds(config: PretrainConfig, repeats: int) -> float:
+    runtime = config.runtime()
+    phase = phases(config.frontend)[0]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        module = runtime.prepare(PhaseModule(AVSpNet(config.model), phase))
+        x = torch.randn(config.batch_size, config.model.n_bins, config.model.n_frames, device=runtime.device)
+    y = torch.zeros(config.batch_size, dtype=torch.long, device=runtime.device)
+    optimizer = make_optimizer(module, config.lr)
+    times = []
+    for _ in range(max(repeats, 2)):
+        start = time.perf_counter()
+        loss, _ = train_step(module, module.encoder, optimizer, phase, config.alpha, x, y, runtime)
+        loss.item()  # waits for the device
+        times.append(time.perf_counter() - start)
+    return min(times[1:])
 
 
 @dataclass
