@@ -8,7 +8,10 @@ data was lost and why.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 LOGGER_NAME = "avspnet"
@@ -26,6 +29,25 @@ def format_duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class StageTimer:
+    """Wall time per pipeline stage, logged as each stage ends and kept (e.g. for run.json)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.log = logger
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        self.log.info("stage %s ...", name)
+        yield
+        self.seconds[name] = round(time.perf_counter() - start, 2)
+        self.log.info("stage %s done in %s", name, format_duration(self.seconds[name]))
+
+    def summary(self) -> str:
+        return ", ".join(f"{name} {format_duration(seconds)}" for name, seconds in self.seconds.items())
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -5,9 +5,9 @@ import json
 from avspnet.configio import to_dict
 from avspnet.corpora.manifest import make_manifest, write_manifest
 from avspnet.downstream.fit import transfer_preset
-from avspnet.experiment import runner
+from avspnet.experiment import runner, stages
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
-from avspnet.experiment.runner import run_network
+from avspnet.experiment.stages import run_network
 from avspnet.frontends.encoder import EncoderFrontEnd
 from avspnet.frontends.logmel import LogMelStats
 from avspnet.models.avspnet import Encoder
@@ -15,7 +15,7 @@ from avspnet.models.config import NETWORKS
 
 
 def test_a_run_of_baselines_names_no_network(tmp_path, voice, monkeypatch):
-    monkeypatch.setattr(runner, "estimate_seconds", lambda *args, **kwargs: {})  # it times a paper-size step
+    monkeypatch.setattr(stages, "estimate_seconds", lambda *args, **kwargs: {})  # it times a paper-size step
     rows = [{"utt_id": f"u{i}", "path": str(voice(tmp_path / f"u{i}.wav", seconds=1.0, f0=110 + 60 * (i % 2), seed=i)),
              "speaker": f"s{i // 2}", "arousal": i % 2} for i in range(8)]
     config = ExperimentConfig(name="baselines", target=CorpusSpec(manifest=str(write_manifest(make_manifest(rows),

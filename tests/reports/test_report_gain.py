@@ -9,7 +9,9 @@ import pytest
 from scipy import stats
 
 from avspnet.errors import AvspnetError
-from avspnet.reports.gain import bootstrap_interval, paired_gains, read_run, t_interval, write_scaling_report
+from avspnet.reports.gain import bootstrap_interval, paired_gains, t_interval
+from avspnet.reports.gain_report import write_scaling_report
+from avspnet.reports.study import read_run
 
 TASKS = ("arousal", "valence")
 FRACTIONS = (0.25, 1.0)

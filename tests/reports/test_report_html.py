@@ -16,10 +16,10 @@ from tests.reports.test_report_gain import make_run
 
 from avspnet.errors import AvspnetError
 from avspnet.reports.confusion import plot_confusions
-from avspnet.reports.gain import write_scaling_report
+from avspnet.reports.gain_report import write_scaling_report
 from avspnet.reports.html import write_report_html
 from avspnet.reports.plots import plot_uar_vs_fraction
-from avspnet.reports.runinfo import run_info, write_run_json
+from avspnet.reports.runinfo import BackgroundFacts, RunRecord, provenance, write_run_record
 from avspnet.reports.table3 import write_table3
 
 BROWSER = Path(os.environ.get("AVSPNET_TEST_BROWSER", "/usr/bin/chromium"))
@@ -98,13 +98,14 @@ def run_folder(tmp_path) -> Path:
     (out / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     (out / "models").mkdir()
     (out / "models" / "arousal.pt").write_bytes(b"weights")
-    info = run_info(config, {"seed": 0}, {"target": "abc123def4567890"}, {"data": 1.5, "report": 0.2})
-    info.update(background={"hours": 2.5, "speakers": 12, "segments": 900}, exported_models={
+    record = RunRecord(config=config, network="custom", target_label="demo", background=BackgroundFacts(2.5, 12, 900),
+                       **provenance(), seeds={"seed": 0}, data_hashes={"target": "abc123def4567890"},
+                       timings_s={"data": 1.5, "report": 0.2}, exported_models={
         "arousal": {"path": "/staging/run/models/arousal.pt", "frontend": "logmel-stats", "cv_uar_mean": 0.71,
                     "best_frontend": "logmel-stats", "best_cv_uar_mean": 0.71},
         "emotion4": {"path": "/elsewhere/models/emotion4.pt", "frontend": "R", "cv_uar_mean": 0.4,
                      "best_frontend": "logmel-stats", "best_cv_uar_mean": 0.5}})
-    write_run_json(info, out / "run.json")
+    write_run_record(record, out / "run.json")
     return out
 
 

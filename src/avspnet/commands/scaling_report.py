@@ -11,7 +11,8 @@ import argparse
 from pathlib import Path
 
 from ..paths import replaced_folder
-from ..reports.gain import N_BOOTSTRAP, write_scaling_report
+from ..reports.gain import N_BOOTSTRAP
+from ..reports.gain_report import write_scaling_report
 
 NAME = "scaling-report"
 HELP = "gain over R per front-end vs hours of background speech, with 95 %% intervals (see configs/scaling/)"

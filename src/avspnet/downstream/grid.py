@@ -91,6 +91,16 @@ def run_job(job: GridJob) -> JobResult:
         torch.set_num_threads(threads)
 
 
+def sum_confusions(outcomes: list[JobResult]) -> dict[tuple[str, str], np.ndarray]:
+    """Confusion counts per (front-end, task) summed over folds (at the largest fraction; class tasks only)."""
+    confusions: dict[tuple[str, str], np.ndarray] = {}
+    for outcome in outcomes:
+        if outcome.confusion is not None:
+            key = (outcome.frontend, outcome.task)
+            confusions[key] = confusions.get(key, 0) + outcome.confusion
+    return confusions
+
+
 def run_grid(jobs: list[GridJob], workers: int, progress: bool = True) -> list[JobResult]:
     return map_jobs(run_job, jobs, workers, progress, desc="transfer grid", unit="fit-set", chunksize=1,
                     spawn=True, min_parallel=2)

@@ -48,6 +48,8 @@ class TargetEmbeddings:
     timing: dict[str, dict]
     # Front-end -> the precision its vectors were computed in.
     precision: dict[str, str]
+    # Where R's input normalisation came from (`input_statistics`), None when R did not run.
+    input_statistics: str | None = None
 
     def path(self, name: str, fold: int) -> Path:
         """The store a (front-end, fold) head is fitted and tested on."""
@@ -59,7 +61,7 @@ def embed_target(frontends: dict[str, FrontEnd], target: TargetData, splits: lis
     """Every front-end's target vectors; per fold where `per_fold` says so (built again from `building`, the
     fold's training utterances as its background), and, with `whole`, also once whole."""
     training = {split.fold: split.training for split in splits}
-    out = TargetEmbeddings({}, {}, {}, {})
+    out = TargetEmbeddings({}, {}, {}, {}, input_statistics(frontends, has_background))
     n_utterances = max(len(target.segments.utterances), 1)
     for name, frontend in frontends.items():
         runs = []

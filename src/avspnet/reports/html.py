@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AvspnetError
-from .runinfo import background_names
+from .runinfo import background_names, read_run_json
 
 REPORT = "report.html"
 # A run's own files first, in reading order; the rest by name.
@@ -123,16 +123,6 @@ def figure_html(path: Path) -> str:
     return f'<figure><img alt="{name}" src="{uri}"><figcaption>{name}</figcaption></figure>'
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AvspnetError(f"{path}: invalid JSON: {exc}") from None
-    if not isinstance(info, dict):
-        raise AvspnetError(f"{path}: not a run record (a JSON object)")
-    return info
-
-
 def _value(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{key}: {_value(item)}" for key, item in value.items())
@@ -210,7 +200,7 @@ def write_report_html(out_dir: str | Path) -> Path:
     tables = _ordered(folder.glob("*.csv"))
     figures = _ordered(folder.glob("*.png"))
     records = [folder / "run.json"] if (folder / "run.json").is_file() else sorted((folder / "runs").glob("*.json"))
-    infos = {str(path.relative_to(folder)): _read_json(path) for path in records}
+    infos = {str(path.relative_to(folder)): read_run_json(path) for path in records}
     texts = {path: path.read_text(encoding="utf-8") for path in documents}
     names = [info["config"]["name"] for info in infos.values() if isinstance(info.get("config"), dict)
              and info["config"].get("name")]

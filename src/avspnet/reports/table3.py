@@ -102,6 +102,26 @@ def _metric_lines(tasks: list[str]) -> list[str]:
     return lines
 
 
+def table_title(name: str, network: str) -> str:
+    """Table 3's title; it names the AV-SpNET network only where the run had one ('-' otherwise)."""
+    return f"Table 3: {name}" + (f" (network: {network})" if network != "-" else "")
+
+
+def run_notes(notes: Sequence[str], target: str, utterances: pd.DataFrame, n_segments: int, background: Sequence[str],
+              dims: Mapping[str, int], preset: str, seed: int, folds: str, n_folds: int,
+              input_statistics: str | None) -> list[str]:
+    """The lines under Table 3's title: the config's own notes, then what the run was (target and its size,
+    background, front-ends and their dimensions, transfer preset and seed, folds, R's input statistics)."""
+    return list(notes) + [
+        f"Target: {target} ({len(utterances)} utterances, {utterances['speaker'].nunique()} speakers, "
+        f"{n_segments} segments).",
+        "Background (labels hidden, proxy labels only): " + (", ".join(background) or "none") + ".",
+        "Front-ends: " + "; ".join(f"{name} ({dim}-d)" for name, dim in dims.items()) + ".",
+        f"Transfer preset: {preset}; seed {seed}.",
+        f"Folds: {folds}; {n_folds} folds.",
+    ] + ([f"R's input normalisation: {input_statistics}."] if input_statistics else [])
+
+
 def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = (),
                     frontends_order: Sequence[str] | None = None, tasks_order: Sequence[str] | None = None,
                     classes: Mapping[str, Sequence[str]] | None = None) -> str:

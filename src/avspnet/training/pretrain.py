@@ -69,6 +69,35 @@ class PhaseModule(nn.Module):
         return tuple(self.heads[k](embedding) if k in self.heads else None for k in ("decoder", "proxy"))
 
 
+@dataclass
+class PhaseSummary:
+    """One phase of a pre-training: epochs and steps run, and the epoch it kept with its losses and
+    proxy-validation accuracy (None where the phase has no validation split or no proxy head)."""
+
+    epochs: int
+    steps: int
+    kept_epoch: int
+    train_loss: float | None = None
+    val_loss: float | None = None
+    val_acc: float | None = None
+
+
+def epoch_criterion(row: dict) -> float:
+    """What a phase keeps its best epoch by: validation loss, else (no validation split) training loss."""
+    return row.get("val_loss", row["train_loss"])
+
+
+def pretrain_summary(history: list[dict]) -> dict[str, PhaseSummary]:
+    """Per phase of a pre-training `history`: what ran and the epoch it kept (for run.json)."""
+    summary = {}
+    for phase in dict.fromkeys(row["phase"] for row in history):
+        rows = [row for row in history if row["phase"] == phase]
+        kept = min(rows, key=epoch_criterion)
+        summary[phase] = PhaseSummary(len(rows), rows[-1]["steps"], kept["epoch"], kept.get("train_loss"),
+                                      kept.get("val_loss"), kept.get("val_acc"))
+    return summary
+
+
 def phase_losses(encoder: Encoder, x, y, recon, logits) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(MSE, summed CE over labelled segments, number of labelled segments); absent heads give 0."""
     zero = x.new_zeros(())
@@ -228,7 +257,7 @@ def _run_phase(model: AVSpNet, phase_index: int, phase: Phase, data: PretrainDat
             row["train_mse"] = sums[1].item() / sums[2].item()
         if len(val) and ctx.is_main:
             row |= {f"val_{k}": v for k, v in evaluate(module, phase, config.alpha, data, val, targets, runtime).items()}
-        criterion = from_main(torch.tensor([row.get("val_loss", row["train_loss"])], dtype=torch.float64), ctx).item()
+        criterion = from_main(torch.tensor([epoch_criterion(row)], dtype=torch.float64), ctx).item()
         row["seconds"] = round(time.perf_counter() - started, 3)
         state.history.append(row)
         if criterion < state.best_loss:
