@@ -34,6 +34,7 @@ from ..audio import load_audio
 from ..configio import config_hash, to_dict
 from ..errors import AudioError, AvspnetError, ConfigError, CorpusError
 from ..log import SkipLog, get_logger
+from ..paths import write_text_atomic
 from .files import inside, require_dir
 from .manifest import make_manifest, read_manifest, write_manifest
 
@@ -282,8 +283,8 @@ def make_synthetic_corpus(
     if trimmed:
         log.warning("%d synthetic utterances longer than %.1f s were cut off", trimmed, config.max_seconds)
     rows = [_row(utt, path, duration, cut) for (utt, _, _, path), (duration, cut) in zip(jobs, results)]
-    (out_dir / "README.txt").write_text(_readme(config, stamp), encoding="utf-8")
-    (out_dir / "synthetic.json").write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text_atomic(out_dir / "README.txt", _readme(config, stamp))
+    write_text_atomic(out_dir / "synthetic.json", json.dumps(stamp, indent=2, sort_keys=True) + "\n")
     write_manifest(with_ratings(make_manifest(rows)), out_dir / "manifest.csv")
     log.info("synthetic corpus: %d utterances, %d speakers in %s", len(rows), config.n_speakers, out_dir)
     return load(out_dir)

@@ -21,6 +21,7 @@ from ..log import get_logger
 from ..models.avspnet import Encoder
 from ..models.config import ModelConfig, input_mismatch
 from ..models.safeload import load_weights, not_ours, read_model_file
+from ..training import checkpoint
 from ..training.device import RESOLVED_PRECISIONS, Runtime, autocast
 
 log = get_logger("predict")
@@ -85,7 +86,7 @@ def save_recognizer(path: Path, encoder: nn.Module, encoder_config: dict, head: 
     precision of the embeddings the head was trained on (`predict` embeds at it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({
+    checkpoint.save({
         "encoder_state": encoder.state_dict(), "encoder_config": encoder_config,
         "head_state": head.state_dict(), "head_config": head_config, "metadata": {**metadata, "precision": precision},
     }, path)

@@ -22,6 +22,7 @@ import torch
 from .. import __version__
 from ..configio import coerce, from_dict
 from ..errors import AvspnetError
+from ..paths import write_text_atomic
 from ..training.device import cpu_flags
 from ..training.pretrain import PhaseSummary
 
@@ -177,8 +178,7 @@ def _jsonable(value: Any) -> Any:
 def write_run_record(record: RunRecord, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(dataclasses.asdict(record), indent=2, default=_jsonable) + "\n", encoding="utf-8")
-    return out
+    return write_text_atomic(out, json.dumps(dataclasses.asdict(record), indent=2, default=_jsonable) + "\n")
 
 
 def read_run_json(path: str | Path) -> dict:
