@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import torch
 from torch import nn
 
 from ..configio import config_hash, from_dict, to_dict
@@ -141,9 +142,11 @@ def _training_seconds(context: BuildContext) -> float:
 
 
 def _untrained_encoder(context: BuildContext) -> EncoderFrontEnd:
-    """The recipe's network with random weights: it embeds at the trained one's cost."""
+    """The recipe's network with random weights: it embeds at the trained one's cost (the caller's random
+    state untouched)."""
     model = context.settings.model
-    return EncoderFrontEnd(context.name, Encoder(model), to_dict(model))
+    with torch.random.fork_rng(devices=[]):
+        return EncoderFrontEnd(context.name, Encoder(model), to_dict(model))
 
 
 _RECIPE_SUMMARY = {
