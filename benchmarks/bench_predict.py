@@ -1,10 +1,11 @@
 """`avspnet predict` throughput: a folder of short clips, and the real-time factor on a long recording.
 
 Model: a paper-size AV-SpNET encoder (the R front-end: seeded random
-weights; the cost does not depend on them) with a paper-size head, saved
-and loaded as `avspnet experiment` exports one, embedding at fp32 and, where
-the CPU does bf16 natively, at bf16 (a model records the precision its head
-was trained on; `auto` picks bf16 on such CPUs).
+weights; the cost does not depend on them), or with --frontend a fixed
+front-end (logmel-stats, egemaps, whisper-base), with a paper-size head,
+saved and loaded as `avspnet experiment` exports one, embedding at fp32
+and, for a network where the CPU does bf16 natively, at bf16 (a model
+records the precision its head was trained on; `auto` picks bf16 on such CPUs).
 
 Short clips: RAVDESS clips (3-5 s) predicted in-process, one embedding pass
 per file (the reference: how `predict` ran before batching) beside the
@@ -18,7 +19,7 @@ time from start-up to the CSV and timeline: what a user waits), then the
 stages in-process: cutting (silero VAD + resemblyzer voice clusters),
 reading the utterances' windows, embedding and voting.
 
-  python benchmarks/bench_predict.py [--clips 120] [--minutes 10]
+  python benchmarks/bench_predict.py [--clips 120] [--minutes 10] [--frontend R]
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from avspnet.downstream.predict import (
     window_segments,
 )
 from avspnet.features.config import FeatureConfig
+from avspnet.frontends import build_by_name
+from avspnet.frontends.encoder import EncoderFrontEnd
 from avspnet.ingest import IngestConfig
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
@@ -53,12 +56,17 @@ from bench_features import DEFAULT_ROOT  # the script's own folder is on sys.pat
 from bench_ingest import build_hour
 
 
-def save_model(path: Path, precision: str) -> Path:
+def save_model(path: Path, precision: str, frontend_name: str = "R") -> Path:
+    """A model of `frontend_name`: R is a paper-size encoder with seeded random weights, any other name a fixed
+    front-end from the registry (saved by name), each with a paper-size head."""
     torch.manual_seed(0)
-    config = ModelConfig()
-    head = Head(config.embed_dim, 2)
-    return save_recognizer(path, Encoder(config), to_dict(config), head,
-                           {"in_dim": config.embed_dim, "n_classes": 2, "hidden": [1024, 512, 128]},
+    if frontend_name == "R":
+        config = ModelConfig()
+        frontend = EncoderFrontEnd("R", Encoder(config), to_dict(config))
+    else:
+        frontend = build_by_name(frontend_name)
+    head = Head(frontend.dim, 2)
+    return save_recognizer(path, frontend, head, {"in_dim": frontend.dim, "n_classes": 2, "hidden": [1024, 512, 128]},
                            {"task": "arousal", "class_names": ["low", "high"], "features": to_dict(FeatureConfig())},
                            precision)
 
@@ -79,7 +87,7 @@ def short_clips(model_path: Path, clips: list[Path], audio_s: float) -> None:
             seconds[name] += (time.perf_counter() - start) / 2
             assert not any(o.error for o in outcomes)
     segments = sum(o.predictions[0].n_segments for o in outcomes)
-    print(f"\n{model.precision}: {len(items)} RAVDESS clips, {audio_s:.0f} s of audio, {segments} segments; {load()}")
+    print(f"\n{model.frontend.name}, {model.precision}: {len(items)} RAVDESS clips, {audio_s:.0f} s of audio, {segments} segments; {load()}")
     print("| path | seconds | files/s | ms/file | real-time factor |")
     print("|---|---|---|---|---|")
     for name, value in seconds.items():
@@ -107,7 +115,7 @@ def long_recording(model_path: Path, path: Path, audio_s: float, tmp: Path) -> N
     inputs = [window_segments(metadata, u.window) for u in utterances]
     stages["read windows + spectrograms"] = time.perf_counter() - start
     start = time.perf_counter()
-    probs = segment_probabilities(model, inputs)
+    probs = segment_probabilities(model, [u.window for u in utterances], inputs)
     [voted(metadata, u, p) for u, p in zip(utterances, probs)]
     stages[f"embed + vote ({sum(map(len, inputs))} segments)"] = time.perf_counter() - start
     print(f"in-process stages, {len(utterances)} utterances ({model.precision}):")
@@ -124,6 +132,7 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--clips", type=int, default=120, help="short clips (RAVDESS, in actor order)")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the long recording")
+    parser.add_argument("--frontend", default="R", help="R (a paper-size encoder) or a fixed front-end's name")
     args = parser.parse_args()
     if not args.root.is_dir():
         print(f"skipped: {args.root} not found")
@@ -132,10 +141,11 @@ def main() -> int:
           f"{' '.join(cpu_flags())}; bf16 native: {cpu_has_native_bf16()}; {load()}")
     clips = sorted(args.root.glob("Actor_*/*.flac"))[: args.clips]
     audio_s = sum(sf.info(p).duration for p in clips)
-    precisions = ["fp32", "bf16"] if cpu_has_native_bf16() else ["fp32"]
+    network = args.frontend in ("R", "whisper-base")
+    precisions = ["fp32", "bf16"] if cpu_has_native_bf16() and network else ["fp32"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        models = {p: save_model(tmp / f"{p}.pt", p) for p in precisions}
+        models = {p: save_model(tmp / f"{p}.pt", p, args.frontend) for p in precisions}
         for precision in precisions:
             short_clips(models[precision], clips, audio_s)
         recording = tmp / "long.mp3"

@@ -16,6 +16,7 @@ from avspnet.configio import to_dict
 from avspnet.corpora.manifest import make_manifest, write_manifest
 from avspnet.downstream.head import Head, save_recognizer
 from avspnet.features.config import FeatureConfig
+from avspnet.frontends.encoder import EncoderFrontEnd
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
 
@@ -25,7 +26,7 @@ TARGET = "target: {name: ravdess, root: nowhere}\nbackground: []\nfrontends: [R]
 
 def _saved_model(path: Path, features: FeatureConfig = FeatureConfig()) -> Path:
     torch.manual_seed(0)
-    return save_recognizer(path, Encoder(TINY), to_dict(TINY), Head(TINY.embed_dim, 2, (4,)),
+    return save_recognizer(path, EncoderFrontEnd("R", Encoder(TINY), to_dict(TINY)), Head(TINY.embed_dim, 2, (4,)),
                            {"in_dim": TINY.embed_dim, "n_classes": 2, "hidden": [4], "dropout": 0.5},
                            {"task": "arousal", "class_names": ["low", "high"], "features": to_dict(features)}, "fp32")
 
@@ -35,15 +36,19 @@ MISFITS = {
     "frames_vs_encoder": (FeatureConfig(segment_frames=40, segment_hop=40), lambda saved: None),
     "bins_vs_encoder": (FeatureConfig(max_freq_hz=2000.0), lambda saved: None),
     "head_vs_encoder": (FeatureConfig(), lambda saved: saved["head_config"].update(in_dim=TINY.embed_dim + 1)),
-    "weights_vs_settings": (FeatureConfig(), lambda saved: saved["encoder_config"].update(channels=3)),
+    "weights_vs_settings": (FeatureConfig(), lambda saved: saved["frontend"]["settings"].update(channels=3)),
     "precision": (FeatureConfig(), lambda saved: saved["metadata"].update(precision="fp16")),
+    "format_newer": (FeatureConfig(), lambda saved: saved.update(format=3)),
+    "weights_altered": (FeatureConfig(), lambda saved: next(iter(saved["frontend"]["weights"].values())).add_(1.0)),
 }
 MISFIT_ERRORS = {
     "frames_vs_encoder": "its features give 200 bins x 40 frames per segment but the network expects 200 x 80",
     "bins_vs_encoder": "its features give 100 bins x 80 frames per segment but the network expects 200 x 80",
-    "head_vs_encoder": f"its head takes {TINY.embed_dim + 1} inputs but its encoder gives {TINY.embed_dim}",
+    "head_vs_encoder": f"its head takes {TINY.embed_dim + 1} inputs but its front-end R gives {TINY.embed_dim}",
     "weights_vs_settings": "its weights do not fit the network its settings describe (size mismatch for",
     "precision": "precision 'fp16' is not one of fp32, bf16",
+    "format_newer": "file format 3 is newer than this version of avspnet reads (2)",
+    "weights_altered": "the weights of its front-end R are not those it was saved with",
 }
 
 

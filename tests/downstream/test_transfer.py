@@ -22,7 +22,7 @@ from avspnet.log import SkipLog
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
 from avspnet.training import device
-from avspnet.training.device import Runtime
+from avspnet.training.device import Runtime, autocast
 from avspnet.training.pretrain_config import PretrainConfig
 
 TINY = ModelConfig(channels=4, embed_dim=32, latent_dim=8, head_dims=(16, 8))
@@ -77,6 +77,14 @@ def _cpu(precision: str) -> Runtime:
 IN_FORWARD_ATOL = {"fp32": 1e-5, "bf16": 2e-2}
 
 
+def _in_forward(encoder, head, segments, precision: str) -> np.ndarray:
+    """Probabilities with the plain encoder run inside the head's forward pass, not through the cached path."""
+    with torch.no_grad():
+        with autocast("cpu", precision):
+            vectors = encoder.eval()(torch.from_numpy(segments))
+        return torch.softmax(head.eval()(vectors.float()), dim=1).numpy()
+
+
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_frozen_encoder_unchanged_and_cached_path_matches_in_forward(tmp_path, precision):
     torch.manual_seed(0)
@@ -100,12 +108,11 @@ def test_frozen_encoder_unchanged_and_cached_path_matches_in_forward(tmp_path, p
     assert cached_embeddings(other, segment_set, "toy", context).path != path
     fit = fit_head(embeddings[:32], labels[:32], embeddings[32:], labels[32:], AROUSAL, FAST, seed=1)
     assert module_digest(encoder) == before
-    model = RecognitionModel(encoder, fit.head, precision).eval()
+    model = RecognitionModel(frontend, fit.head, precision, FeatureConfig())
     cached = predict_outputs(fit.head, embeddings, AROUSAL)
     # what `predict` serves is what the head was trained on: the same precision, the same path
-    np.testing.assert_allclose(model.segment_probabilities(segments), cached, atol=1e-6)
-    with torch.no_grad():
-        in_forward = torch.softmax(model(torch.from_numpy(segments)), dim=1).numpy()
+    np.testing.assert_allclose(model.segment_probabilities(segment_set), cached, atol=1e-6)
+    in_forward = _in_forward(encoder, fit.head, segments, precision)
     np.testing.assert_allclose(cached, in_forward, atol=IN_FORWARD_ATOL[precision])
     np.testing.assert_allclose(embed(encoder, segments, _cpu(precision)), embeddings, atol=1e-6)
 
@@ -146,7 +153,7 @@ def _saved(tmp_path, precision: str | None):
     torch.manual_seed(0)
     encoder = Encoder(TINY).eval()
     head = Head(TINY.embed_dim, 4, (16,), 0.5).eval()
-    path = save_recognizer(tmp_path / "m.pt", encoder, to_dict(TINY), head,
+    path = save_recognizer(tmp_path / "m.pt", EncoderFrontEnd("R", encoder, to_dict(TINY)), head,
                            {"in_dim": TINY.embed_dim, "n_classes": 4, "hidden": [16], "dropout": 0.5},
                            {"task": "emotion4", "class_names": ["neutral", "happy", "angry", "sad"],
                             "features": to_dict(FeatureConfig())}, precision or "fp32")
@@ -162,9 +169,10 @@ def test_saved_model_predicts_a_file_at_its_recorded_precision(tmp_path, voice, 
     path, encoder, head = _saved(tmp_path, precision)
     model, metadata = load_recognizer(path)
     assert model.precision == metadata["precision"] == precision
-    saved = {**{f"encoder.{k}": v for k, v in encoder.state_dict().items()},
-             **{f"head.{k}": v for k, v in head.state_dict().items()}}
-    assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items()) and len(saved) == len(model.state_dict())
+    for saved, loaded in ((encoder, model.frontend.encoder), (head, model.head)):
+        state = saved.state_dict()
+        assert state.keys() == loaded.state_dict().keys()
+        assert all(torch.equal(state[k], v) for k, v in loaded.state_dict().items())
     audio = voice(tmp_path / "a.wav", seconds=2.0)
     prediction = predict_file(model, metadata, audio)
     # the numbers of the head on the file's own segments embedded at the recorded precision, not the other one
@@ -177,9 +185,8 @@ def test_saved_model_predicts_a_file_at_its_recorded_precision(tmp_path, voice, 
     expected, mean = majority_vote(served[precision], np.zeros(2, dtype=np.int64), 1)
     assert metadata["class_names"][expected[0]] == prediction.label
     np.testing.assert_allclose(list(prediction.probabilities.values()), mean[0], atol=1e-5)
-    with torch.no_grad():
-        direct = torch.softmax(RecognitionModel(encoder, head, precision).eval()(torch.from_numpy(segments)), dim=1)
-    np.testing.assert_allclose(prediction.segment_probabilities, direct.numpy(), atol=IN_FORWARD_ATOL[precision])
+    direct = _in_forward(encoder, head, segments, precision)
+    np.testing.assert_allclose(prediction.segment_probabilities, direct, atol=IN_FORWARD_ATOL[precision])
 
 
 def test_a_model_without_a_recorded_precision_is_served_fp32_and_says_so(tmp_path, caplog):

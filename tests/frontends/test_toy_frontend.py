@@ -1,21 +1,22 @@
 """Adding a front-end is one file and one registration: this file's toy runs through an experiment, the
-estimate and export, and no other module names it."""
+estimate, export and `predict` (which rebuilds it by name from the registry), and no other module names it."""
 
 import json
 
-import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from avspnet.configio import to_dict
+from avspnet.cli import main
 from avspnet.corpora.manifest import make_manifest, write_manifest
 from avspnet.downstream.fit import transfer_preset
 from avspnet.downstream.head import load_recognizer
 from avspnet.errors import AvspnetError
 from avspnet.experiment.config import CorpusSpec, ExperimentConfig
 from avspnet.experiment.runner import run_experiment
-from avspnet.frontends import Deployable, Entry, FrontEnd, build, entry, register, registry
+from avspnet.frontends import Entry, FrontEnd, build_by_name, entry, register, registry
 from avspnet.frontends.inference import embed, module_digest
+from avspnet.frontends.registry import REGISTRY, WEIGHTS
 from avspnet.models.avspnet import Encoder
 from avspnet.models.config import ModelConfig
 from avspnet.training.pretrain_config import PretrainConfig
@@ -26,14 +27,14 @@ TOY_TRAINING_S = 123.0
 
 
 class Toy(FrontEnd):
-    """A seeded random tiny spectrogram encoder: what a new kind of front-end needs to provide."""
+    """A fixed random tiny spectrogram encoder: what a new kind of front-end needs to provide."""
 
     name = "toy"
     dim = TINY.embed_dim
 
-    def __init__(self, seed: int):
+    def __init__(self):
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+            torch.manual_seed(7)
             self.encoder = Encoder(TINY).eval()
 
     def content_hash(self) -> str:
@@ -42,13 +43,10 @@ class Toy(FrontEnd):
     def embed(self, segments, context):
         return embed(self.encoder, segments.segments, context.runtime)
 
-    def deployable(self) -> Deployable:
-        return Deployable(self.encoder, to_dict(TINY))
 
-
-TOY = Entry("toy", "toy encoder", "a seeded random tiny CNN", "a tiny CNN pass per segment",
-            build=lambda context: Toy(context.settings.seed), dim=lambda settings: TINY.embed_dim,
-            settings="pretrain", exportable=True, training_seconds=lambda context: TOY_TRAINING_S)
+TOY = Entry("toy", "toy encoder", "a fixed random tiny CNN", "a tiny CNN pass per segment",
+            build=lambda context: Toy(), dim=lambda settings: TINY.embed_dim, saved_as=REGISTRY,
+            training_seconds=lambda context: TOY_TRAINING_S)
 
 
 @pytest.fixture
@@ -72,10 +70,11 @@ def test_a_toy_front_end_runs_through_experiment_estimate_and_export(toy_registe
     assert info["estimate_s"]["pretrain"] == TOY_TRAINING_S and info["estimate_s"]["embed"] >= 0
     assert info["embedding_s"]["toy"]["dim"] == 16 and info["network"] == "-"
     assert info["exported_models"]["arousal"]["frontend"] == "toy"  # the one exportable front-end of the run
-    model, metadata = load_recognizer(tmp_path / "run" / "models" / "arousal.pt")
-    assert metadata["frontend"] == "toy"
-    segments = np.random.default_rng(0).normal(size=(3, TINY.n_bins, TINY.n_frames)).astype(np.float32)
-    assert model.segment_probabilities(segments).shape == (3, 2)
+    model, metadata = load_recognizer(tmp_path / "run" / "models" / "arousal.pt", tmp_path / "cache")
+    assert metadata["frontend"] == "toy" and isinstance(model.frontend, Toy)
+    assert main(["predict", str(tmp_path / "run" / "models" / "arousal.pt"), str(manifest), "--csv",
+                 str(tmp_path / "pred.csv"), "--quiet", "--cache-dir", str(tmp_path / "cache")]) == 0
+    assert len(pd.read_csv(tmp_path / "pred.csv")) == 8
 
 
 def test_registration_is_checked(toy_registered):
@@ -84,15 +83,15 @@ def test_registration_is_checked(toy_registered):
     assert entry("toy").dim(None) == 16 and not entry("toy").uses_background
     with pytest.raises(ValueError, match="background must be one of"):
         Entry("x", "k", "s", "c", build=lambda context: None, dim=lambda settings: 1, background="labels")
-    logmel = entry("logmel-stats")
     with pytest.raises(AvspnetError, match="cannot be saved for `predict`"):
-        build("logmel-stats", registry.BuildContext({}, lambda: None, None, None)).deployable()
-    assert not logmel.exportable
+        build_by_name("logmel-stats").deployable()  # it is saved by name, not by weights
+    assert entry("logmel-stats").saved_as == REGISTRY and entry("R").saved_as == WEIGHTS
+    with pytest.raises(ValueError, match="only a front-end built from its name alone is saved by name"):
+        Entry("y", "k", "s", "c", build=lambda context: None, dim=lambda settings: 1, settings="pretrain",
+              saved_as=REGISTRY)
 
 
 def test_recipe_dimensions_follow_the_configured_network(tmp_path, capsys):
-    from avspnet.cli import main
-
     config = tmp_path / "narrow.yaml"
     config.write_text("target: {manifest: m.csv}\nbackground: [{manifest: b.csv}]\npretrain: {network: narrow}\n")
     assert main(["frontends", "--json", "--config", str(config)]) == 0

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     ingest = IngestConfig() if args.speakers is None else replace(IngestConfig(), speakers=args.speakers)
     if args.csv:
         output_file(args.csv)
-    model, metadata = load_recognizer(args.model)
+    model, metadata = load_recognizer(args.model, args.cache_dir)
     predictor = Predictor(model, metadata, args.long_s, ingest, args.cache_dir)
     skips = SkipLog("predict")
     items, missing = gather_inputs(args.inputs, skips)

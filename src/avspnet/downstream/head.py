@@ -1,4 +1,4 @@
-"""The recognition model: a frozen front-end encoder with a trainable dense head.
+"""The recognition model: a frozen front-end (any kind) with a trainable dense head.
 
 The head standardises its input with statistics of the training embeddings,
 so one learning rate works for every front-end whatever the scale of its
@@ -7,6 +7,7 @@ embedding (a random encoder's differs from a trained one's by orders).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,17 +15,20 @@ import torch
 from torch import nn
 
 from ..configio import from_dict
+from ..content import default_cache_dir
 from ..errors import AvspnetError, ModelFileError
 from ..features.config import FeatureConfig
-from ..frontends.inference import embed
+from ..features.dataset import SegmentSet
+from ..frontends import EmbedContext, FrontEnd, FrontEndUnavailable
+from ..frontends.saved import encoder_record, frontend_from_record, frontend_record
 from ..log import get_logger
-from ..models.avspnet import Encoder
-from ..models.config import ModelConfig, input_mismatch
 from ..models.safeload import load_weights, not_ours, read_model_file
-from ..training import checkpoint
-from ..training.device import RESOLVED_PRECISIONS, Runtime, autocast
+from ..paths import atomic_path
+from ..training.device import RESOLVED_PRECISIONS, Runtime
 
 log = get_logger("predict")
+# Model file layout: 1 held an AV-SpNET encoder (encoder_state, encoder_config), 2 a front-end record of any kind.
+FORMAT = 2
 
 
 class Head(nn.Module):
@@ -52,67 +56,74 @@ class Head(nn.Module):
         return self.layers((embeddings - self.input_mean) / self.input_std)
 
 
-class RecognitionModel(nn.Module):
-    """Segments in, class logits out; what `avspnet predict` loads.
+@dataclass
+class RecognitionModel:
+    """Segments in, class probabilities out; what `avspnet predict` loads.
 
-    `precision` is that of the embeddings its head was trained on; the
-    encoder runs at it, so the head is served the kind of vectors it learnt.
+    The front-end embeds through its own `embed` (the path that made the
+    grid's vectors) with the feature settings and at the precision of the
+    vectors the head was trained on, so the head is served what it learnt.
+    `cache_dir` is where a front-end finds its cached parts (Whisper's weights).
     """
 
-    def __init__(self, encoder: nn.Module, head: Head, precision: str):
-        super().__init__()
-        if precision not in RESOLVED_PRECISIONS:
-            raise ValueError(f"precision must be one of {RESOLVED_PRECISIONS}, got {precision!r}")
-        self.encoder = encoder
-        self.head = head
-        self.precision = precision
+    frontend: FrontEnd
+    head: Head
+    precision: str
+    features: FeatureConfig
+    cache_dir: Path | None = None
 
-    def forward(self, segments: torch.Tensor) -> torch.Tensor:
-        with autocast(segments.device.type, self.precision):
-            embeddings = self.encoder(segments)
-        return self.head(embeddings.float())
+    def __post_init__(self) -> None:
+        if self.precision not in RESOLVED_PRECISIONS:
+            raise ValueError(f"precision must be one of {RESOLVED_PRECISIONS}, got {self.precision!r}")
+        self.head.eval()
 
     @torch.no_grad()
-    def segment_probabilities(self, segments: np.ndarray) -> np.ndarray:
-        """Class probabilities per segment, the encoder run as for the cached embeddings (same precision, same
-        inference path: `frontends.inference.embed`)."""
-        vectors = embed(self.encoder, segments, Runtime.resolve("auto", self.precision))
+    def segment_probabilities(self, segments: SegmentSet) -> np.ndarray:
+        """(len(segments), n_classes): the front-end's vectors of each segment through the head."""
+        context = EmbedContext(self.features, Path(self.cache_dir or default_cache_dir()),
+                               Runtime.resolve("auto", self.precision), progress=False)
+        vectors = np.asarray(self.frontend.embed(segments, context), dtype=np.float32)
         return torch.softmax(self.head(torch.from_numpy(vectors)), dim=1).numpy()
 
 
-def save_recognizer(path: Path, encoder: nn.Module, encoder_config: dict, head: Head, head_config: dict,
-                    metadata: dict, precision: str) -> Path:
-    """Everything prediction needs: both state dicts, their configs, class names, feature config, and the
-    precision of the embeddings the head was trained on (`predict` embeds at it)."""
+def save_recognizer(path: Path, frontend: FrontEnd, head: Head, head_config: dict, metadata: dict,
+                    precision: str) -> Path:
+    """Everything prediction needs, as data: the front-end's record (`frontends.saved`), the head's weights and
+    config, class names, feature config, and the precision of the embeddings the head was trained on."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint.save({
-        "encoder_state": encoder.state_dict(), "encoder_config": encoder_config,
-        "head_state": head.state_dict(), "head_config": head_config, "metadata": {**metadata, "precision": precision},
-    }, path)
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, "frontend": frontend_record(frontend), "head_state": head.state_dict(),
+                    "head_config": head_config, "metadata": {**metadata, "precision": precision}}, tmp)
     return path
 
 
-def load_recognizer(path: Path) -> tuple[RecognitionModel, dict]:
-    """The saved model and its metadata; a file avspnet did not write, or whose parts do not fit together
-    (feature settings vs encoder input, encoder vs head, weights vs settings), is a one-line ModelFileError."""
+def load_recognizer(path: Path, cache_dir: Path | None = None) -> tuple[RecognitionModel, dict]:
+    """The saved model and its metadata. A file avspnet did not write, or whose parts do not fit together
+    (feature settings vs encoder input, front-end vs head, weights vs settings), is a one-line ModelFileError;
+    a front-end this installation cannot rebuild as it was (a missing extra, other package versions) is one
+    line saying what to install. Files of format 1 (an AV-SpNET encoder and a head) still load."""
     path = Path(path)
-    saved = read_model_file(path, ("encoder_state", "encoder_config", "head_state", "head_config", "metadata"))
+    saved = read_model_file(path, ("head_state", "head_config", "metadata"))
+    version = saved.get("format", 1)
+    if not isinstance(version, int) or version > FORMAT:
+        raise ModelFileError(f"model {path}: file format {version!r} is newer than this version of avspnet reads "
+                             f"({FORMAT}); upgrade avspnet to use it")
     try:
-        model_config = from_dict(ModelConfig, saved["encoder_config"], "encoder_config")
         head = Head(**saved["head_config"])
         metadata = saved["metadata"]
         features = from_dict(FeatureConfig, metadata["features"], "features")
         if len(metadata["class_names"]) != head.layers[-1].out_features or not isinstance(metadata["task"], str):
             raise ValueError("class names do not match the head")
+        record = saved["frontend"] if version >= 2 else encoder_record(
+            metadata.get("frontend", "encoder"), saved["encoder_config"], saved["encoder_state"], None)
+        frontend = frontend_from_record(record, features, path, cache_dir)
+    except (ModelFileError, FrontEndUnavailable):
+        raise
     except (AvspnetError, KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         raise not_ours(path, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
-    mismatch = input_mismatch(features, model_config)
-    if mismatch:
-        raise ModelFileError(f"model {path}: its {mismatch}; the file's feature settings do not fit its encoder")
-    if head.input_mean.numel() != model_config.embed_dim:
-        raise ModelFileError(f"model {path}: its head takes {head.input_mean.numel()} inputs but its encoder gives "
-                             f"{model_config.embed_dim}")
+    if head.input_mean.numel() != frontend.dim:
+        raise ModelFileError(f"model {path}: its head takes {head.input_mean.numel()} inputs but its front-end "
+                             f"{frontend.name} gives {frontend.dim}")
     precision = metadata.get("precision")
     if precision is None:
         log.warning("model %s does not record the precision its head was trained on (an older file); "
@@ -120,7 +131,5 @@ def load_recognizer(path: Path) -> tuple[RecognitionModel, dict]:
         precision = "fp32"
     if precision not in RESOLVED_PRECISIONS:
         raise ModelFileError(f"model {path}: precision {precision!r} is not one of {', '.join(RESOLVED_PRECISIONS)}")
-    encoder = Encoder(model_config)
-    load_weights(encoder, saved["encoder_state"], path)
     load_weights(head, saved["head_state"], path)
-    return RecognitionModel(encoder, head, precision).eval(), metadata
+    return RecognitionModel(frontend, head, precision, features, cache_dir), metadata

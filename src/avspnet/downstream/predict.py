@@ -6,7 +6,8 @@ ingest path cuts it (silero VAD, utterances of `min_s`..`max_s` seconds,
 resemblyzer voice clusters, no ASR) and each utterance gets its own
 prediction with its times and speaker. A shorter file, or a window, is one
 utterance: cut into segments as in training (a short one padded to one
-segment), embedded at the model's precision, and voted.
+segment), embedded by the model's front-end as the grid's vectors were
+(whatever its kind), at the model's precision, and voted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..audio import Window, audio_info, manifest_windows
 from ..configio import from_dict
@@ -25,6 +27,7 @@ from ..corpora.manifest import make_manifest
 from ..errors import AudioError, ConfigError, CorpusError, ModelFileError
 from ..evaluation.vote import majority_vote
 from ..features.config import FeatureConfig
+from ..features.dataset import SegmentSet
 from ..features.segments import cut_segments
 from ..features.spectrogram import file_spectrogram
 from ..frontends.inference import EMBED_BATCH
@@ -100,18 +103,28 @@ def window_segments(metadata: dict, window: Window) -> np.ndarray:
     return cut_segments(file_spectrogram(window.path, features, window.start_s, window.end_s), features)
 
 
-def segment_probabilities(model: RecognitionModel, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """(n_segments, n_classes) probabilities per window, all windows embedded in one pass: the one place
-    `predict` embeds.
+def window_set(windows: Sequence[Window], inputs: Sequence[np.ndarray]) -> SegmentSet:
+    """The windows' segments as a corpus, the form every front-end embeds: each window a manifest row (its
+    file and span, which front-ends that read audio take their samples from), its segments its rows."""
+    kept = [i for i, x in enumerate(inputs) if len(x)]
+    utterances = pd.DataFrame({"utt_id": [str(i) for i in kept], "path": [windows[i].path for i in kept],
+                               "start_s": [windows[i].start_s for i in kept], "end_s": [windows[i].end_s for i in kept]})
+    counts = [len(inputs[i]) for i in kept]
+    segments = np.concatenate([inputs[i] for i in kept]) if kept else np.zeros((0, 0, 0), np.float32)
+    return SegmentSet(segments, np.repeat(np.arange(len(kept)), counts), utterances, SkipLog("predict"))
 
-    Today's models hold a spectrogram encoder; a model of another front-end
-    is routed here and in `window_segments` (a window, file and span, is
-    all any front-end needs). One pass over many windows: the encoder costs
-    about a quarter as much per segment in batches of hundreds as per file.
+
+def segment_probabilities(model: RecognitionModel, windows: Sequence[Window],
+                          inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """(n_segments, n_classes) probabilities per window (its segments in `inputs`), all windows embedded in one
+    pass through the model's front-end: the one place `predict` embeds.
+
+    One pass over many windows: an encoder costs about a quarter as much per
+    segment in batches of hundreds as per file.
     """
     if not inputs:
         return []
-    probs = model.segment_probabilities(np.concatenate(inputs))
+    probs = model.segment_probabilities(window_set(windows, inputs))
     return np.split(probs, np.cumsum([len(x) for x in inputs])[:-1])
 
 
@@ -135,7 +148,8 @@ def whole_file(path: str | Path, speaker: str = "") -> Utterance:
 def predict_file(model: RecognitionModel, metadata: dict, path: str | Path) -> Prediction:
     """A whole file's prediction, however long (`Predictor` cuts long recordings)."""
     utterance = whole_file(path)
-    return voted(metadata, utterance, segment_probabilities(model, [window_segments(metadata, utterance.window)])[0])
+    inputs = [window_segments(metadata, utterance.window)]
+    return voted(metadata, utterance, segment_probabilities(model, [utterance.window], inputs)[0])
 
 
 def recording_utterances(path: str, config: IngestConfig, cache_dir: Path | None) -> list[Utterance]:
@@ -215,7 +229,8 @@ class Predictor:
         return next(self.outcomes([item]))
 
     def _embedded(self, reads: list[_Read]) -> Iterator[Outcome]:
-        probs = iter(segment_probabilities(self.model, [x for read in reads for x in read.inputs]))
+        windows = [utterance.window for read in reads for utterance in read.utterances]
+        probs = iter(segment_probabilities(self.model, windows, [x for read in reads for x in read.inputs]))
         for read in reads:
             if read.error:
                 yield Outcome(read.item, error=read.error)

@@ -15,9 +15,10 @@ from . import encoder, egemaps, whisper, logmel  # noqa: F401
 # isort: on
 from . import registry
 from .base import Deployable, EmbedContext, Embedded, FrontEnd, FrontEndUnavailable, cached_embeddings
-from .registry import BuildContext, Entry, build, check, entries, entry, register, registered
+from .registry import BuildContext, Entry, build, build_by_name, check, entries, entry, register, registered
 
 __all__ = [
     "BuildContext", "Deployable", "Embedded", "EmbedContext", "Entry", "FrontEnd", "FrontEndUnavailable", "build",
+    "build_by_name",
     "cached_embeddings", "check", "entries", "entry", "register", "registered", "registry",
 ]

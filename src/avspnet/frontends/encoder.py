@@ -31,7 +31,7 @@ from ..training.pretrain_config import FRONTENDS as RECIPES
 from ..training.pretrain_config import PretrainConfig, phases
 from .base import Deployable, EmbedContext, FrontEnd
 from .inference import embed, embedding_blocks, module_digest
-from .registry import INPUT_STATISTICS, PROXY_LABELS, BuildContext, Entry, register
+from .registry import INPUT_STATISTICS, PROXY_LABELS, WEIGHTS, BuildContext, Entry, register
 
 CHECKPOINT_PREFIX = "checkpoint:"
 
@@ -166,12 +166,12 @@ for _recipe in RECIPES:
         build=lambda context: pretrained_frontend(context.name, context.settings, context.background(),
                                                   context.cache_dir, context.progress),
         dim=lambda settings: (settings or PretrainConfig()).model.embed_dim, settings="pretrain",
-        background=PROXY_LABELS if phases(_recipe) else INPUT_STATISTICS, exportable=True,
+        background=PROXY_LABELS if phases(_recipe) else INPUT_STATISTICS, saved_as=WEIGHTS,
         training_seconds=_training_seconds, stand_in=_untrained_encoder))
 
 register(Entry(
     f"{CHECKPOINT_PREFIX}PATH", "saved encoder",
     "an encoder saved by `avspnet pretrain` (PATH: its pretrained.pt or --out folder)",
     "a CNN pass per segment (pre-trained elsewhere)",
-    build=lambda context: checkpoint_frontend(context.name), dim=lambda settings: None, exportable=True,
+    build=lambda context: checkpoint_frontend(context.name), dim=lambda settings: None, saved_as=WEIGHTS,
     prefix=CHECKPOINT_PREFIX, check=lambda name, features: checkpoint_frontend(name).check_input(features)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..content import default_cache_dir
 from ..errors import ConfigError
 from ..features.config import FeatureConfig
 from ..training.device import Runtime
@@ -28,6 +29,10 @@ INPUT_STATISTICS = "input statistics"
 # Proxy labels: a background corpus is required.
 PROXY_LABELS = "proxy labels"
 BACKGROUND_USES = (NO_BACKGROUND, INPUT_STATISTICS, PROXY_LABELS)
+# How `export` saves a front-end for `predict` (frontends.saved): its network settings and weights
+# (`FrontEnd.deployable`), or its registry name (rebuilt at load, checked by content hash); "" cannot be saved.
+WEIGHTS, REGISTRY = "weights", "registry"
+SAVED_AS = ("", WEIGHTS, REGISTRY)
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,8 @@ class Entry:
     # The run's settings section it reads ("pretrain"), "" for none.
     settings: str = ""
     background: str = NO_BACKGROUND
-    # `export` may save it with a head for `predict`.
-    exportable: bool = False
+    # How `export` saves it with a head for `predict` (WEIGHTS, REGISTRY; "" not at all).
+    saved_as: str = ""
     # None when usable here, else why not and how to install it.
     unavailable: Callable[[], str | None] = _available
     # Names starting with `prefix` select this entry; what follows is a path (resolved against the config file).
@@ -83,6 +88,15 @@ class Entry:
     def __post_init__(self) -> None:
         if self.background not in BACKGROUND_USES:
             raise ValueError(f"front-end {self.name}: background must be one of {BACKGROUND_USES}")
+        if self.saved_as not in SAVED_AS:
+            raise ValueError(f"front-end {self.name}: saved_as must be one of {SAVED_AS}")
+        if self.saved_as == REGISTRY and (self.settings or self.uses_background or self.prefix):
+            raise ValueError(f"front-end {self.name}: only a front-end built from its name alone is saved by name")
+
+    @property
+    def exportable(self) -> bool:
+        """`export` can save it with a head for `predict`."""
+        return bool(self.saved_as)
 
     @property
     def needs_background(self) -> bool:
@@ -123,10 +137,10 @@ def register(new: Entry) -> Entry:
 
 def registered(kind: str, summary: str, cost: str, unavailable: Callable[[], str | None] = _available):
     """Class decorator for a front-end with no settings and no training: its entry is named by the class's
-    `name`, sized by its `dim` and built as `cls()`."""
+    `name`, sized by its `dim`, built as `cls()` and saved for `predict` by name."""
     def decorate(cls: type[FrontEnd]) -> type[FrontEnd]:
         register(Entry(cls.name, kind, summary, cost, build=lambda context: cls(), dim=lambda settings: cls.dim,
-                       unavailable=unavailable))
+                       saved_as=REGISTRY, unavailable=unavailable))
         return cls
     return decorate
 
@@ -154,6 +168,13 @@ def check(names: tuple[str, ...], features: FeatureConfig) -> None:
             raise FrontEndUnavailable(f"front-end {name} {reason}")
         if found.check is not None:
             found.check(name, features)
+
+
+def build_by_name(name: str, cache_dir: Path | None = None) -> FrontEnd:
+    """A front-end built from its name alone (no settings, no background: what REGISTRY saves rely on), its
+    cached parts under `cache_dir` (default the user's cache)."""
+    return build(name, BuildContext({}, lambda: None, Path(cache_dir or default_cache_dir()),
+                                    Runtime.resolve("cpu", "fp32"), progress=False))
 
 
 def build(name: str, context: BuildContext) -> FrontEnd:

@@ -31,6 +31,16 @@ def _mlp(dims: tuple[int, ...]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def set_statistics(module: nn.Module, mean, std, unit: str) -> None:
+    """Copy input statistics into `module`'s `mean`/`std` buffers (one value per `unit`; std floored at 1e-6)."""
+    mean = torch.as_tensor(np.asarray(mean), dtype=torch.float32).reshape(-1)
+    std = torch.as_tensor(np.asarray(std), dtype=torch.float32).reshape(-1)
+    if mean.shape != module.mean.shape or std.shape != module.std.shape:
+        raise ConfigError(f"normalisation needs {module.mean.numel()} values per {unit}, got {tuple(mean.shape)}")
+    module.mean.copy_(mean)
+    module.std.copy_(torch.clamp(std, min=1e-6))
+
+
 class Encoder(nn.Module):
     """Raw log-spectrogram segment (B, n_bins, n_frames) -> embedding (B, embed_dim).
 
@@ -53,12 +63,7 @@ class Encoder(nn.Module):
         self.register_buffer("std", torch.ones(config.n_bins))
 
     def set_normalisation(self, mean, std) -> None:
-        mean = torch.as_tensor(np.asarray(mean), dtype=torch.float32).reshape(-1)
-        std = torch.as_tensor(np.asarray(std), dtype=torch.float32).reshape(-1)
-        if mean.shape != self.mean.shape or std.shape != self.std.shape:
-            raise ConfigError(f"normalisation needs {self.config.n_bins} values per bin, got {tuple(mean.shape)}")
-        self.mean.copy_(mean)
-        self.std.copy_(torch.clamp(std, min=1e-6))
+        set_statistics(self, mean, std, "bin")
 
     def normalise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean[:, None]) / self.std[:, None]

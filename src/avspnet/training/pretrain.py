@@ -32,7 +32,7 @@ from ..paths import writable_folder
 from . import checkpoint
 from .device import Runtime
 from .distributed import DistContext, barrier, from_main, init_from_env, sum_across
-from .pretrain_config import Phase, PretrainConfig, phases
+from .pretrain_config import Phase, PretrainConfig, TrainingConfig, phases
 from .pretrain_data import PretrainData
 
 log = get_logger("pretrain")
@@ -55,9 +55,13 @@ class PretrainResult:
 
 
 class PhaseModule(nn.Module):
-    """The encoder with only the heads a phase trains, so unused heads get no updates (and DDP sees no unused parameters)."""
+    """The encoder with only the heads a phase trains, so unused heads get no updates (and DDP sees no unused parameters).
 
-    def __init__(self, net: AVSpNet, phase: Phase):
+    `net` is any network with `encoder` (owning `normalise`), `decoder` and
+    `proxy`: the AV-SpNET CNN or an adapter on frozen vectors (training.adapter).
+    """
+
+    def __init__(self, net: nn.Module, phase: Phase):
         super().__init__()
         self.encoder = net.encoder
         self.heads = nn.ModuleDict({"decoder": net.decoder} if phase.mse else {})
@@ -185,7 +189,7 @@ def _build_model(config: PretrainConfig, data: PretrainData) -> AVSpNet:
     return model
 
 
-def _batches(data: PretrainData, index: np.ndarray, targets: np.ndarray, config: PretrainConfig,
+def _batches(data: PretrainData, index: np.ndarray, targets: np.ndarray, config: TrainingConfig,
              ctx: DistContext, epoch: int, runtime: Runtime):
     """This rank's share of one epoch, shuffled by (seed, epoch) only, so a resumed epoch replays exactly."""
     sampler = DistributedSampler(index, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=config.seed)
@@ -222,9 +226,13 @@ def evaluate(module: PhaseModule, phase: Phase, alpha: float, data: PretrainData
             "acc": correct / n_lab if n_lab else None}
 
 
-def _run_phase(model: AVSpNet, phase_index: int, phase: Phase, data: PretrainData, config: PretrainConfig,
-               runtime: Runtime, ctx: DistContext, state: RunState, out_dir: Path | None, progress: bool,
-               data_hash: str | None) -> None:
+def run_phase(model: nn.Module, phase_index: int, phase: Phase, data: PretrainData, config: TrainingConfig,
+              runtime: Runtime, ctx: DistContext, state: RunState, out_dir: Path | None, progress: bool,
+              data_hash: str | None) -> None:
+    """Train one phase in place, early-stopped on validation loss, ending on its best epoch's weights.
+
+    `state` advances epoch by epoch (and is saved to `out_dir` when given), so a stopped run resumes here.
+    """
     train, val = data.indices(phase, "train"), data.indices(phase, "val")
     targets = data.targets(phase)
     per_epoch = -(-len(train) // (ctx.world_size * max(1, config.batch_size // ctx.world_size)))
@@ -393,7 +401,7 @@ def pretrain(
              runtime.precision, ", channels-last" if runtime.channels_last else "", ctx.world_size)
     for index, phase in enumerate(phases(config.frontend)):
         if index >= state.phase:
-            _run_phase(model, index, phase, data, config, runtime, ctx, state, out_dir, progress, data_hash)
+            run_phase(model, index, phase, data, config, runtime, ctx, state, out_dir, progress, data_hash)
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
     path = None
     ran = {"device": str(runtime.device), "precision": runtime.precision, "channels_last": runtime.channels_last,

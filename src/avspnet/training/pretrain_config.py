@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..configio import from_dict, to_dict
 from ..errors import ConfigError
@@ -38,7 +39,11 @@ def phases(frontend: str) -> tuple[Phase, ...]:
 
 
 @dataclass(frozen=True)
-class PretrainConfig:
+class TrainingConfig:
+    """What every trainer of the paper's recipes shares (the CNN pre-training and the adapters on frozen vectors)."""
+
+    # Names the settings in error messages.
+    kind: ClassVar[str] = "pretrain"
     frontend: str = "AVSpNET_a"
     # Joint loss alpha * MSE + (1 - alpha) * CE (AVSpNET front-ends only).
     alpha: float = 0.5
@@ -55,22 +60,19 @@ class PretrainConfig:
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
-    # "auto" | True | False: channels-last memory layout for the convolutions.
-    channels_last: str | bool = "auto"
     # torch.compile the training step: off by default, since with channels-last it
     # saved under 1% of a paper-size CPU step for ~30 s of compilation
     # (benchmarks/bench_pretrain.py); unmeasured on CUDA.
     compile: bool = False
-    model: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
         phases(self.frontend)
         if not 0 <= self.alpha <= 1:
             raise ConfigError(f"alpha must lie in [0, 1], got {self.alpha}")
         if not self.lr > 0:
-            raise ConfigError(f"pretrain lr must be > 0, got {self.lr}")
+            raise ConfigError(f"{self.kind} lr must be > 0, got {self.lr}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
-            raise ConfigError(f"pretrain epochs, batch_size and patience must be >= 1, got {self.epochs}, "
+            raise ConfigError(f"{self.kind} epochs, batch_size and patience must be >= 1, got {self.epochs}, "
                               f"{self.batch_size}, {self.patience}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError(f"max_steps must be positive or null, got {self.max_steps}")
@@ -80,6 +82,16 @@ class PretrainConfig:
             raise ConfigError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.device not in DEVICES and not self.device.startswith("cuda:"):
             raise ConfigError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
+
+
+@dataclass(frozen=True)
+class PretrainConfig(TrainingConfig):
+    # "auto" | True | False: channels-last memory layout for the convolutions.
+    channels_last: str | bool = "auto"
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if self.channels_last not in ("auto", True, False):
             raise ConfigError(f"channels_last must be auto, true or false, got {self.channels_last!r}")
 
