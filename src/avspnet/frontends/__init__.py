@@ -6,7 +6,8 @@ registers them all, in the order `avspnet frontends` lists them: the eight
 AV-SpNET recipes of the paper's Table 2 (pre-trained on the experiment's
 background corpora), `checkpoint:PATH` (an encoder from `avspnet pretrain`),
 `egemaps`, `whisper-base` and `logmel-stats`. `cached_embeddings` runs a
-built front-end once per (front-end content, corpus).
+built front-end once per (front-end content, corpus); `saved` turns one into
+data for a model file and back; `inference` runs a frozen encoder fast.
 """
 
 # Each module registers its front-ends on import; this order is the listing's.
@@ -19,6 +20,5 @@ from .registry import BuildContext, Entry, build, build_by_name, check, entries,
 
 __all__ = [
     "BuildContext", "Deployable", "Embedded", "EmbedContext", "Entry", "FrontEnd", "FrontEndUnavailable", "build",
-    "build_by_name",
-    "cached_embeddings", "check", "entries", "entry", "register", "registered", "registry",
+    "build_by_name", "cached_embeddings", "check", "entries", "entry", "register", "registered", "registry",
 ]
