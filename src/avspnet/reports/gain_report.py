@@ -28,7 +28,7 @@ PLOT_FRACTIONS = (0.25, 1.0)
 RANGE_MARK = "†"
 
 
-def _pp(value: float, signed: bool = True) -> str:
+def points(value: float, signed: bool = True) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else (
         f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}")
 
@@ -92,10 +92,10 @@ def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_orde
                     if cell is None:
                         out.append("–")
                     elif frontend == BASELINE:
-                        out.append(f"{_pp(cell.r_uar, False)} ± {_pp(cell.r_std, False)}")
+                        out.append(f"{points(cell.r_uar, False)} ± {points(cell.r_std, False)}")
                     else:
                         mark = RANGE_MARK if _is_range(cell.ci_is_range) else ""
-                        out.append(f"{_pp(cell.gain)} [{_pp(cell.ci_low)}, {_pp(cell.ci_high)}]{mark}")
+                        out.append(f"{points(cell.gain)} [{points(cell.ci_low)}, {points(cell.ci_high)}]{mark}")
                 if any(value != "–" for value in out):
                     lines.append("| " + " | ".join([frontend, task, f"{100 * fraction:g}%", *out]) + " |")
     return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ from ..errors import AvspnetError
 from ..frontends import entry
 from .figure import new_figure, save_png
 from .gain import N_BOOTSTRAP, paired_gains
+from .gain_report import points
 from .study import StudyRun, read_run
 
 REFERENCE = "whisper-base | norm mean"
@@ -104,12 +105,6 @@ def unlabeled_gains(rows: pd.DataFrame, reference: str = REFERENCE, seed: int = 
     return table.join(facts, on="frontend").rename(columns={"frontend": "row"})
 
 
-def _pp(value: float, signed: bool = True) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}"
-
-
 def gain_markdown(table: pd.DataFrame, target: str, reference: str, notes: Sequence[str] = ()) -> str:
     """One table per target: each row's UAR and its gain over the reference, [95 % bootstrap interval]."""
     cells = list(dict.fromkeys(zip(table["task"], table["fraction"])))
@@ -127,11 +122,11 @@ def gain_markdown(table: pd.DataFrame, target: str, reference: str, notes: Seque
             if r is None:
                 values.append("")
             elif row == reference:
-                values.append(f"{_pp(r.uar, False)}<br>reference")
+                values.append(f"{points(r.uar, False)}<br>reference")
             else:
-                gain = f"{_pp(r.gain)} [{_pp(r.ci_low)}, {_pp(r.ci_high)}]"
+                gain = f"{points(r.gain)} [{points(r.ci_low)}, {points(r.ci_high)}]"
                 sure = not math.isnan(r.ci_low) and (r.ci_low > 0 or r.ci_high < 0)
-                values.append(f"{_pp(r.uar, False)}<br>{'**' + gain + '**' if sure else gain}")
+                values.append(f"{points(r.uar, False)}<br>{'**' + gain + '**' if sure else gain}")
         lines.append(f"| {row} | {' | '.join(values)} |")
     return "\n".join(line for line in lines if line is not None) + "\n"
 
