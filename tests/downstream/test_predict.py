@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import torch
 
 import avspnet.ingest.vad as vad
 from avspnet.cli import main
-from avspnet.downstream.head import load_recognizer
+from avspnet.downstream.head import RecognitionModel, load_recognizer
 from avspnet.downstream.predict import SPEAKER_NORMALISATION, Item, Predictor, predict_file
 from avspnet.ingest import ingest_media
 from test_hardening import _saved_model
@@ -131,12 +132,48 @@ def test_nothing_to_predict_and_bad_options_are_one_line(model, tmp_path, capsys
         assert err.startswith("avspnet predict: error: ") and fragment in err, err
 
 
-def test_a_model_that_normalises_per_speaker_is_refused(model, tmp_path, voice):
-    """The hook for speaker normalisation: until predict computes it, such a model is an error, not a guess."""
+def _normalising(model: Path, norm: str) -> Path:
     saved = torch.load(model, weights_only=True)
-    saved["metadata"][SPEAKER_NORMALISATION] = "per-speaker z-score"
+    saved["metadata"][SPEAKER_NORMALISATION] = norm
     torch.save(saved, model)
-    assert main(["predict", str(model), str(voice(tmp_path / "a.wav"))]) == 2
+    return model
+
+
+def test_a_model_with_an_unknown_speaker_normalisation_is_refused(model, tmp_path, voice, capsys):
+    """A normalisation predict cannot apply is an error, never a prediction without it."""
+    assert main(["predict", str(_normalising(model, "per-speaker z-score")), str(voice(tmp_path / "a.wav"))]) == 2
+    assert "speaker normalisation 'per-speaker z-score' is not one" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("norm", ["mean", "meanvar"])
+def test_predict_normalises_per_file_as_the_head_was_trained(model, tmp_path, voice, monkeypatch, capsys, norm):
+    """With a speaker-normalising model, a constant offset on every vector of one speaker (here: one file, no
+    manifest speaker) cannot change a prediction; without normalisation it does."""
+    files = [voice(tmp_path / f"{name}.wav", seconds=2.0, seed=seed) for seed, name in enumerate("ab")]
+    offsets = {}
+    real = RecognitionModel.segment_vectors
+
+    def shifted(self, segments):
+        paths = segments.utterances["path"].to_numpy()[segments.utt_index]
+        return real(self, segments) + np.stack([offsets.get(Path(p).stem, np.zeros(8)) for p in paths]).astype(np.float32)
+
+    monkeypatch.setattr(RecognitionModel, "segment_vectors", shifted)
+
+    def probabilities(model_path):
+        loaded, metadata = load_recognizer(model_path)
+        predictor = Predictor(loaded, metadata)
+        return np.concatenate([p.segment_probabilities for o in predictor.outcomes([Item(str(f)) for f in files])
+                               for p in o.predictions])
+
+    plain = probabilities(model)
+    normalising = _normalising(Path(shutil.copy(model, tmp_path / "norm.pt")), norm)
+    before = probabilities(normalising)
+    offsets.update(a=np.full(8, 3.0), b=np.linspace(-5, 5, 8))
+    np.testing.assert_allclose(probabilities(normalising), before, atol=1e-5)
+    assert not np.allclose(probabilities(model), plain, atol=1e-3)
+    assert main(["predict", str(_normalising(model, norm)), *map(str, files), "--quiet"]) == 0
+    assert f"speaker normalisation {norm}: statistics per manifest speaker for 0 input(s), per input file for 2" \
+        in _summary(capsys.readouterr().err)
 
 
 def _loud_is_speech(samples: np.ndarray, model=None) -> np.ndarray:

@@ -69,3 +69,22 @@ def test_fold_mode_is_checked(tmp_path):
     path.write_text("target: {name: ased, root: x}\nbackground: []\nfrontends: [R]\nfolds: sentence\n")
     with pytest.raises(ConfigError, match="folds must be one of speaker, speaker_sentence"):
         load_experiment(path)
+
+
+def test_transfer_options_from_yaml_and_what_cannot_run_with_them(tmp_path):
+    path = tmp_path / "t.yaml"
+    base = "target: {name: ravdess, root: x}\nbackground: []\nfrontends: [R]\n"
+    path.write_text(base + "transfer: {speaker_norm: meanvar, self_training: 2, pseudo_threshold: 0.8}\n")
+    transfer = load_experiment(path).transfer
+    assert (transfer.speaker_norm, transfer.level, transfer.self_training, transfer.pseudo_threshold) == \
+        ("meanvar", "segment", 2, 0.8)
+    for extra, fragment in [("transfer: {speaker_norm: zscore}\n", "transfer.speaker_norm must be one of"),
+                            ("transfer: {level: utterance}\n", "set export_models: false"),
+                            ("tasks: [arousal, arousal_rating]\ntransfer: {self_training: 1}\n",
+                             "rating tasks \\(arousal_rating\\)")]:
+        path.write_text(base + extra)
+        with pytest.raises(ConfigError, match=fragment) as caught:
+            load_experiment(path)
+        assert "\n" not in str(caught.value)
+    path.write_text(base + "export_models: false\ntransfer: {level: utterance}\n")
+    assert load_experiment(path).transfer.level == "utterance"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ from avspnet.cli import main
 from avspnet.corpora.manifest import make_manifest, write_manifest
 from avspnet.downstream.fit import predict_outputs, transfer_preset
 from avspnet.downstream.head import load_recognizer
+from avspnet.downstream.pooling import segment_speakers, speaker_normalise
+from avspnet.downstream.predict import SPEAKER_NORMALISATION
 from avspnet.evaluation.tasks import get_task
 from avspnet.evaluation.vote import majority_vote
 from avspnet.experiment import export
@@ -108,3 +111,39 @@ def test_a_best_front_end_that_cannot_be_saved_gives_way_to_the_best_that_can(ma
     assert again == exported["best_frontend"] == best
     assert exported["frontend"] == ({"logmel-stats", "R"} - {best}).pop()
     assert torch.load(tmp_path / "run" / exported["path"], weights_only=True)["frontend"]["name"] == exported["frontend"]
+
+
+def test_a_speaker_normalised_self_trained_run_says_so_and_predict_normalises_as_the_head_was_trained(
+        made_target, tmp_path):
+    config = replace(_config(made_target, ("logmel-stats",)),
+                     transfer=transfer_preset("tuned", hidden=(16, 8), epochs=3, patience=0, batch_size=16,
+                                              speaker_norm="meanvar", self_training=1, pseudo_threshold=0.5))
+    cache, run = tmp_path / "cache", tmp_path / "run"
+    _, exported = _run(config, run, cache)
+    notes = (run / "table3.md").read_text()
+    assert "Speaker normalisation: meanvar" in notes and "test speakers included" in notes
+    assert "Self-training: 1 round(s)" in notes
+    record = json.loads((run / "run.json").read_text())
+    assert record["config"]["transfer"]["speaker_norm"] == "meanvar"
+    assert any("each speaker's own unlabeled segments" in line for line in record["transfer_notes"])
+    per_fold = pd.read_csv(run / "per_fold.csv")
+    assert (per_fold.loc[per_fold["fraction"] == 1.0, "n_pseudo"] == 0).all()
+    assert record["pseudo_labels"]["logmel-stats/arousal/0.5"] == \
+        per_fold[per_fold["fraction"] == 0.5].sort_values("fold")["n_pseudo"].tolist()
+
+    # predict on the target's manifest normalises per manifest speaker, as the exported head was trained
+    path = run / exported["path"]
+    model, metadata = load_recognizer(path, cache)
+    assert metadata[SPEAKER_NORMALISATION] == "meanvar"
+    target = load_target(config.target, config.features, cache, config.seed, 1, False)
+    done = cached_embeddings(model.frontend, target.segments, target.key,
+                             EmbedContext(config.features, cache, config.runtime(), progress=False))
+    utterances, utt_index = target.segments.utterances, target.segments.utt_index
+    vectors = speaker_normalise(np.asarray(SegmentStore.open(done.path)[:]),
+                                segment_speakers(utterances["speaker"], utt_index), "meanvar")
+    _, mean = majority_vote(predict_outputs(model.head, vectors, get_task("arousal")), utt_index, len(utterances))
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(path), str(made_target), "--csv", str(out), "--quiet", "--cache-dir", str(cache)]) == 0
+    predicted = pd.read_csv(out).set_index("path").loc[utterances["path"]]
+    np.testing.assert_allclose(predicted[[f"p_{name}" for name in metadata["class_names"]]].to_numpy(), mean,
+                               atol=1e-4)

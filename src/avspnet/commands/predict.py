@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     files = len({item.path for item in items})
     print(f"predict: {files} file(s), {len(rows)} utterance(s), {failed} failed, {skips.total} skipped"
           + (f"; CSV written to {args.csv}" if args.csv else "")
-          + (f"; timeline(s): {', '.join(map(str, written))}" if written else ""), file=sys.stderr)
+          + (f"; timeline(s): {', '.join(map(str, written))}" if written else "")
+          + (f"; {note}" if (note := predictor.normalisation_note(items)) else ""), file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -18,6 +18,7 @@ from ..configio import from_dict
 from ..errors import ConfigError
 from ..evaluation.tasks import Task
 from .head import Head
+from .pooling import LEVELS, SPEAKER_NORMS
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -40,8 +41,25 @@ class TransferConfig:
     # Classification: weight the loss by inverse class frequency so UAR, not accuracy, is optimised.
     class_balanced: bool = True
     val_speaker_fraction: float = 0.2
+    # Per-speaker normalisation of the vectors before the head (`pooling.speaker_normalise`): none, mean or
+    # meanvar, with each speaker's statistics from all their own segments, unlabeled, test speakers included.
+    speaker_norm: str = "none"
+    # What the head sees: each segment (its utterance then votes), or each utterance's mean segment vector.
+    level: str = "segment"
+    # Rounds of self-training at label fractions below 1: the fold's unlabelled training utterances get the
+    # head's confident class (top probability >= pseudo_threshold) and a fresh head is fitted with them.
+    self_training: int = 0
+    pseudo_threshold: float = 0.9
 
     def __post_init__(self) -> None:
+        if self.speaker_norm not in SPEAKER_NORMS:
+            raise ConfigError(f"transfer.speaker_norm must be one of {SPEAKER_NORMS}, got {self.speaker_norm!r}")
+        if self.level not in LEVELS:
+            raise ConfigError(f"transfer.level must be one of {LEVELS}, got {self.level!r}")
+        if self.self_training < 0:
+            raise ConfigError(f"transfer.self_training must be >= 0 rounds, got {self.self_training}")
+        if not 0 < self.pseudo_threshold <= 1:
+            raise ConfigError(f"transfer.pseudo_threshold must lie in (0, 1], got {self.pseudo_threshold}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"transfer.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not 0 <= self.dropout < 1:

@@ -77,13 +77,21 @@ class RecognitionModel:
             raise ValueError(f"precision must be one of {RESOLVED_PRECISIONS}, got {self.precision!r}")
         self.head.eval()
 
-    @torch.no_grad()
-    def segment_probabilities(self, segments: SegmentSet) -> np.ndarray:
-        """(len(segments), n_classes): the front-end's vectors of each segment through the head."""
+    def segment_vectors(self, segments: SegmentSet) -> np.ndarray:
+        """(len(segments), dim): the front-end's vector of each segment."""
         context = EmbedContext(self.features, Path(self.cache_dir or default_cache_dir()),
                                Runtime.resolve("auto", self.precision), progress=False)
-        vectors = np.asarray(self.frontend.embed(segments, context), dtype=np.float32)
-        return torch.softmax(self.head(torch.from_numpy(vectors)), dim=1).numpy()
+        return np.asarray(self.frontend.embed(segments, context), dtype=np.float32)
+
+    @torch.no_grad()
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """(len(vectors), n_classes): the head's class probabilities for each vector."""
+        return torch.softmax(self.head(torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))),
+                             dim=1).numpy()
+
+    def segment_probabilities(self, segments: SegmentSet) -> np.ndarray:
+        """(len(segments), n_classes): the front-end's vectors of each segment through the head."""
+        return self.probabilities(self.segment_vectors(segments))
 
 
 def save_recognizer(path: Path, frontend: FrontEnd, head: Head, head_config: dict, metadata: dict,

@@ -35,6 +35,7 @@ from ..ingest import IngestConfig, ingest_media
 from ..ingest.run import MEDIA_SUFFIXES, find_media
 from ..log import SkipLog
 from .head import RecognitionModel
+from .pooling import SPEAKER_NORMS, speaker_normalise
 
 LONG_S = 30.0
 # A CSV given as an input is a list of utterances (a manifest), not audio.
@@ -42,7 +43,7 @@ MANIFEST_SUFFIX = ".csv"
 GLOB_CHARACTERS = "*?["
 # Output column of each class's probability: p_<class name>.
 PROBABILITY_PREFIX = "p_"
-# What a model that normalises its embeddings per speaker records in its metadata (none is written yet).
+# The metadata key of a model's per-speaker normalisation (`pooling.SPEAKER_NORMS`; absent: none).
 SPEAKER_NORMALISATION = "speaker_normalisation"
 
 
@@ -114,18 +115,23 @@ def window_set(windows: Sequence[Window], inputs: Sequence[np.ndarray]) -> Segme
     return SegmentSet(segments, np.repeat(np.arange(len(kept)), counts), utterances, SkipLog("predict"))
 
 
-def segment_probabilities(model: RecognitionModel, windows: Sequence[Window],
-                          inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+def segment_probabilities(model: RecognitionModel, windows: Sequence[Window], inputs: Sequence[np.ndarray],
+                          speakers: Sequence[str] = (), speaker_norm: str = "none") -> list[np.ndarray]:
     """(n_segments, n_classes) probabilities per window (its segments in `inputs`), all windows embedded in one
-    pass through the model's front-end: the one place `predict` embeds.
+    pass through the model's front-end: the one place `predict` embeds. With `speaker_norm`, the vectors are
+    normalised per `speakers` (one per window) before the head, as the head's training vectors were.
 
     One pass over many windows: an encoder costs about a quarter as much per
     segment in batches of hundreds as per file.
     """
     if not inputs:
         return []
-    probs = model.segment_probabilities(window_set(windows, inputs))
-    return np.split(probs, np.cumsum([len(x) for x in inputs])[:-1])
+    counts = [len(x) for x in inputs]
+    vectors = model.segment_vectors(window_set(windows, inputs))
+    if speaker_norm != "none":
+        vectors = speaker_normalise(vectors, np.repeat(np.asarray(speakers, dtype=object).astype(str), counts),
+                                    speaker_norm)
+    return np.split(model.probabilities(vectors), np.cumsum(counts)[:-1])
 
 
 def voted(metadata: dict, utterance: Utterance, probs: np.ndarray) -> Prediction:
@@ -145,11 +151,23 @@ def whole_file(path: str | Path, speaker: str = "") -> Utterance:
     return Utterance(Window("", str(path), None, None), 0.0, round(audio_info(path).duration_s, 3), speaker)
 
 
+def model_speaker_norm(metadata: dict) -> str:
+    """The speaker normalisation a model's head was trained with ('none' when its metadata names none), or a
+    ModelFileError for one this version cannot apply: never predict without it."""
+    norm = metadata.get(SPEAKER_NORMALISATION) or "none"
+    if norm not in SPEAKER_NORMS:
+        raise ModelFileError(f"the model's speaker normalisation {norm!r} is not one this version of predict "
+                             f"knows ({', '.join(SPEAKER_NORMS)}); predicting without it would be wrong")
+    return norm
+
+
 def predict_file(model: RecognitionModel, metadata: dict, path: str | Path) -> Prediction:
-    """A whole file's prediction, however long (`Predictor` cuts long recordings)."""
+    """A whole file's prediction, however long (`Predictor` cuts long recordings); a speaker-normalising model
+    takes the file as its own speaker."""
     utterance = whole_file(path)
     inputs = [window_segments(metadata, utterance.window)]
-    return voted(metadata, utterance, segment_probabilities(model, [utterance.window], inputs)[0])
+    probs = segment_probabilities(model, [utterance.window], inputs, [str(path)], model_speaker_norm(metadata))
+    return voted(metadata, utterance, probs[0])
 
 
 def recording_utterances(path: str, config: IngestConfig, cache_dir: Path | None) -> list[Utterance]:
@@ -174,12 +192,12 @@ class _Read:
 class Predictor:
     """A loaded model with the rule for long files; one bad input never stops the others.
 
-    A recording's utterances always travel together (one `_Read`, never
-    split across batches): that is where speaker normalisation will take its
-    statistics, from the recording's utterances grouped by `speaker` (its
-    voice clusters; the whole recording when unknown), between encoder and
-    head. No model does yet, and one that records SPEAKER_NORMALISATION is
-    refused rather than served unnormalised vectors.
+    A model whose head was trained on speaker-normalised vectors
+    (SPEAKER_NORMALISATION in its metadata) gets them normalised the same way
+    between front-end and head: statistics per manifest `speaker` where the
+    input gives one, else per input file (each file its own speaker; a long
+    recording's utterances together), over all the inputs at once, since a
+    speaker's statistics need all their segments.
     """
 
     model: RecognitionModel
@@ -192,10 +210,19 @@ class Predictor:
     def __post_init__(self) -> None:
         if not self.long_s > 0:
             raise ConfigError(f"--long-s must be a positive number of seconds, got {self.long_s}")
-        if self.metadata.get(SPEAKER_NORMALISATION):
-            raise ModelFileError(f"the model normalises its embeddings per speaker "
-                                 f"({self.metadata[SPEAKER_NORMALISATION]!r}), which this version of predict "
-                                 "cannot do yet; predicting without it would be wrong")
+        model_speaker_norm(self.metadata)
+
+    @property
+    def speaker_norm(self) -> str:
+        return model_speaker_norm(self.metadata)
+
+    def normalisation_note(self, items: Sequence[Item]) -> str:
+        """What the output must say of speaker normalisation ('' for a model without it)."""
+        if self.speaker_norm == "none":
+            return ""
+        known = sum(bool(item.speaker) for item in items)
+        return (f"speaker normalisation {self.speaker_norm}: statistics per manifest speaker for {known} input(s), "
+                f"per input file for {len(items) - known}")
 
     def utterances(self, item: Item) -> tuple[list[Utterance], bool]:
         """The item's utterances, and whether it was a long recording cut by the ingest path."""
@@ -220,7 +247,8 @@ class Predictor:
         pending: list[_Read] = []
         for item in items:
             pending.append(self.read(item))
-            if sum(len(x) for read in pending for x in read.inputs) >= self.batch_segments:
+            if (self.speaker_norm == "none"
+                    and sum(len(x) for read in pending for x in read.inputs) >= self.batch_segments):
                 yield from self._embedded(pending)
                 pending = []
         yield from self._embedded(pending)
@@ -230,7 +258,10 @@ class Predictor:
 
     def _embedded(self, reads: list[_Read]) -> Iterator[Outcome]:
         windows = [utterance.window for read in reads for utterance in read.utterances]
-        probs = iter(segment_probabilities(self.model, windows, [x for read in reads for x in read.inputs]))
+        speakers = [f"speaker {read.item.speaker}" if read.item.speaker else f"file {read.item.path}"
+                    for read in reads for _ in read.utterances]
+        probs = iter(segment_probabilities(self.model, windows, [x for read in reads for x in read.inputs],
+                                           speakers, self.speaker_norm))
         for read in reads:
             if read.error:
                 yield Outcome(read.item, error=read.error)

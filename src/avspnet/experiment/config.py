@@ -14,7 +14,7 @@ from pathlib import Path
 from ..configio import from_dict, read_yaml
 from ..downstream.fit import TransferConfig, transfer_preset
 from ..errors import ConfigError
-from ..evaluation.tasks import DEFAULT_TASKS, task_names
+from ..evaluation.tasks import DEFAULT_TASKS, Regression, get_task, task_names
 from ..features.config import FeatureConfig
 from ..frontends import entry
 from ..proxy import ProxyConfig
@@ -99,6 +99,13 @@ class ExperimentConfig:
             raise ConfigError("frontends and tasks must each name at least one entry")
         if self.n_folds < 2:
             raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}")
+        ratings = [name for name in self.tasks if isinstance(get_task(name), Regression)]
+        if self.transfer.self_training and ratings:
+            raise ConfigError(f"transfer.self_training: rating tasks ({', '.join(ratings)}) have no class confidence "
+                              "to pseudo-label by; drop them or set self_training: 0")
+        if self.export_models and self.transfer.level == "utterance":
+            raise ConfigError("transfer.level utterance: `avspnet predict` serves segment-level heads only; "
+                              "set export_models: false")
         if self.workers < 0:
             raise ConfigError(f"workers must be >= 1 (or 0: one per core), got {self.workers}")
         check_input_shape(self.features, self.pretrain.model)

@@ -20,8 +20,10 @@ import pandas as pd
 from .. import __version__
 from ..configio import to_dict
 from ..downstream.fit import fit_head
-from ..downstream.grid import job_seed, segment_rows
+from ..downstream.grid import head_inputs, job_seed, segment_rows
 from ..downstream.head import save_recognizer
+from ..downstream.pooling import segment_speakers
+from ..downstream.predict import SPEAKER_NORMALISATION
 from ..evaluation.folds import validation_speakers
 from ..evaluation.tasks import Task
 from ..features.store import SegmentStore
@@ -55,6 +57,7 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
     runtime = config.runtime()
     speakers = target.segments.utterances["speaker"].to_numpy()
     utt_index = target.segments.utt_index
+    segment_speaker = segment_speakers(speakers, utt_index)
     exported = {}
     for task, utt_labels in labels.items():
         if task in ratings:
@@ -65,10 +68,11 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
         labelled = np.flatnonzero(recognised.labelled(utt_labels))
         held_out = validation_speakers(speakers[labelled], recognised.strata(utt_labels[labelled]),
                                        config.transfer.val_speaker_fraction, config.seed)
-        vectors = SegmentStore.open(embeddings[frontend])
-        fit_rows = segment_rows(utt_index, labelled[~held_out])
-        val_rows = segment_rows(utt_index, labelled[held_out])
-        segment_labels = utt_labels[utt_index]
+        vectors, owners = head_inputs(SegmentStore.open(embeddings[frontend]), utt_index, segment_speaker,
+                                      config.transfer)
+        fit_rows = segment_rows(owners, labelled[~held_out])
+        val_rows = segment_rows(owners, labelled[held_out])
+        segment_labels = utt_labels[owners]
         n_classes = len(recognised.classes)
         fit = fit_head(np.asarray(vectors[fit_rows]), segment_labels[fit_rows], np.asarray(vectors[val_rows]),
                        segment_labels[val_rows], recognised, config.transfer, job_seed(config.seed, task, -1, 1.0))
@@ -80,7 +84,8 @@ def export_models(config: ExperimentConfig, results: pd.DataFrame, frontends: di
              "dropout": config.transfer.dropout},
             {"task": task, "class_names": list(recognised.classes), "frontend": frontend, "features": to_dict(config.features),
              "experiment": config.name, "cv_uar_mean": float(mean_uar[task][frontend]),
-             "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__},
+             "target_manifest_hash": target.manifest_hash, "avspnet_version": __version__,
+             SPEAKER_NORMALISATION: config.transfer.speaker_norm},
             precision,
         )
         exported[task] = {"path": path.relative_to(out_dir.parent).as_posix(), "frontend": frontend,

@@ -18,6 +18,7 @@ import torch
 from ..configio import dump_yaml, to_dict
 from ..content import default_cache_dir
 from ..downstream.grid import GridJob, run_grid, sum_confusions
+from ..downstream.pooling import segment_speakers
 from ..downstream.splits import FoldSplit, available_tasks, plan_splits
 from ..errors import CorpusError
 from ..evaluation.tasks import Task, get_task
@@ -26,7 +27,7 @@ from ..log import StageTimer, format_duration, get_logger
 from ..reports.confusion import plot_confusions
 from ..reports.plots import plot_uar_vs_fraction
 from ..reports.runinfo import BackgroundFacts, FoldFacts, RunRecord, RuntimeFacts, provenance
-from ..reports.table3 import run_notes, table_title, write_table3
+from ..reports.table3 import run_notes, table_title, transfer_notes, write_table3
 from ..training.background import Background
 from ..training.pretrain import pretrain_summary
 from .config import FOLDS, ExperimentConfig
@@ -160,9 +161,10 @@ def fit_grid(config: ExperimentConfig, data: PreparedData, plan: FoldPlan, embed
              run: RunSetup) -> GridResults:
     """A head per (front-end, task, fold, fraction) on the cached vectors, scored on the fold's test speakers."""
     segments = data.target.segments
+    speakers = segment_speakers(segments.utterances["speaker"], segments.utt_index)
     jobs = [GridJob(frontend=name, embeddings=embedded.path(name, split.fold), split=split,
                     utt_labels=plan.labels[split.task], utt_index=segments.utt_index, task=data.tasks[split.task],
-                    config=config.transfer, seed=config.seed)
+                    config=config.transfer, seed=config.seed, speakers=speakers)
             for name in config.frontends for split in plan.splits]
     outcomes = run_grid(jobs, run.workers, run.progress)
     return GridResults(pd.DataFrame([row for outcome in outcomes for row in outcome.rows]), sum_confusions(outcomes))
@@ -175,7 +177,8 @@ def write_report(config: ExperimentConfig, data: PreparedData, plan: FoldPlan, b
     notes = run_notes(config.notes, config.target.name or config.target.manifest, segments.utterances,
                       len(segments), [spec.name or spec.manifest for spec in config.background],
                       {name: frontend.dim for name, frontend in built.frontends.items()}, config.transfer.preset,
-                      config.seed, FOLDS[config.folds], plan.n_folds, embedded.input_statistics)
+                      config.seed, FOLDS[config.folds], plan.n_folds, embedded.input_statistics,
+                      transfer_notes(config.transfer))
     table_md, _ = write_table3(grid.results, out_dir, title=table_title(config.name, built.network), notes=notes,
                                frontends_order=config.frontends, tasks_order=tasks, classes=data.classes)
     plot_uar_vs_fraction(grid.results, out_dir / "uar_vs_fraction.png", config.frontends, tasks, classes=data.classes)
@@ -184,13 +187,19 @@ def write_report(config: ExperimentConfig, data: PreparedData, plan: FoldPlan, b
     return table_md
 
 
+def per_cell(groups, column: str) -> dict[str, list[int]]:
+    """"frontend/task/fraction" -> `column` per fold, from the grid's rows grouped by cell."""
+    return {f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")[column].tolist()
+            for (frontend, task, fraction), group in groups}
+
+
 def run_record(config: ExperimentConfig, data: PreparedData, plan: FoldPlan, built: BuiltFrontends,
                embedded: TargetEmbeddings, grid: GridResults, exported: dict, estimate_s: dict[str, float],
                run: RunSetup, target_label: str) -> RunRecord:
     """run.json: the config, data, software and machine, and what each stage did."""
     background, runtime = data.background, config.runtime()
     speakers = data.target.segments.utterances["speaker"].nunique()
-    epochs = grid.results.groupby(["frontend", "task", "fraction"])
+    cells = grid.results.groupby(["frontend", "task", "fraction"])
     return RunRecord(
         config=to_dict(config), network=built.network,
         target_label=target_label or config.target.name or Path(config.target.manifest).stem,
@@ -212,6 +221,6 @@ def run_record(config: ExperimentConfig, data: PreparedData, plan: FoldPlan, bui
                                 for name, frontend in built.frontends.items() if frontend.pretrain_runtime is not None}),
         folds=FoldFacts(mode=config.folds, requested=config.n_folds, used=plan.n_folds, speakers=speakers,
                         leave_one_speaker_out=speakers <= config.n_folds),
-        head_epochs={f"{frontend}/{task}/{fraction:g}": group.sort_values("fold")["epochs"].tolist()
-                     for (frontend, task, fraction), group in epochs},
+        head_epochs=per_cell(cells, "epochs"), transfer_notes=transfer_notes(config.transfer),
+        pseudo_labels=per_cell(cells, "n_pseudo") if config.transfer.self_training else {},
     )

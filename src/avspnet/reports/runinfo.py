@@ -146,6 +146,11 @@ class RunRecord:
     folds: FoldFacts | None = None
     # "frontend/task/fraction" -> head epochs per fold.
     head_epochs: dict[str, list[int]] = field(default_factory=dict)
+    # How the heads' inputs and labels were prepared beyond the defaults (`table3.transfer_notes`): speaker
+    # normalisation and where its statistics came from, utterance-level heads, self-training.
+    transfer_notes: list[str] = field(default_factory=list)
+    # "frontend/task/fraction" -> pseudo-labelled utterances per fold (self-training only).
+    pseudo_labels: dict[str, list[int]] = field(default_factory=dict)
 
     def config_facts(self, where: str = "config") -> ConfigFacts:
         """The config fields reports read, checked: a wrong type is a ConfigError naming the field."""

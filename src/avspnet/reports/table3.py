@@ -109,9 +109,10 @@ def table_title(name: str, network: str) -> str:
 
 def run_notes(notes: Sequence[str], target: str, utterances: pd.DataFrame, n_segments: int, background: Sequence[str],
               dims: Mapping[str, int], preset: str, seed: int, folds: str, n_folds: int,
-              input_statistics: str | None) -> list[str]:
+              input_statistics: str | None, transfer: Sequence[str] = ()) -> list[str]:
     """The lines under Table 3's title: the config's own notes, then what the run was (target and its size,
-    background, front-ends and their dimensions, transfer preset and seed, folds, R's input statistics)."""
+    background, front-ends and their dimensions, transfer preset and seed, folds, R's input statistics, and
+    `transfer`: how the heads' inputs and labels were prepared, from `transfer_notes`)."""
     return list(notes) + [
         f"Target: {target} ({len(utterances)} utterances, {utterances['speaker'].nunique()} speakers, "
         f"{n_segments} segments).",
@@ -119,7 +120,28 @@ def run_notes(notes: Sequence[str], target: str, utterances: pd.DataFrame, n_seg
         "Front-ends: " + "; ".join(f"{name} ({dim}-d)" for name, dim in dims.items()) + ".",
         f"Transfer preset: {preset}; seed {seed}.",
         f"Folds: {folds}; {n_folds} folds.",
-    ] + ([f"R's input normalisation: {input_statistics}."] if input_statistics else [])
+    ] + ([f"R's input normalisation: {input_statistics}."] if input_statistics else []) + list(transfer)
+
+
+SPEAKER_NORM_TEXT = {"mean": "each speaker's mean vector subtracted",
+                     "meanvar": "each speaker's mean vector subtracted and divided by their (floored) std"}
+
+
+def transfer_notes(transfer) -> list[str]:
+    """Report lines for the transfer settings that change what a head sees (none at the defaults): speaker
+    normalisation, utterance-level heads, self-training. `transfer` is a `TransferConfig`."""
+    lines = []
+    if transfer.speaker_norm != "none":
+        lines.append(f"Speaker normalisation: {transfer.speaker_norm} ({SPEAKER_NORM_TEXT[transfer.speaker_norm]}); "
+                     "statistics from each speaker's own unlabeled segments over the whole target, test speakers "
+                     "included (deployment with known speakers).")
+    if transfer.level == "utterance":
+        lines.append("Head level: utterance (each utterance's mean segment vector; one prediction per utterance).")
+    if transfer.self_training:
+        lines.append(f"Self-training: {transfer.self_training} round(s) at fractions below 1, pseudo-labelling the "
+                     "fold's unlabelled training utterances (never test or validation ones) whose top class "
+                     f"probability is >= {transfer.pseudo_threshold:g}; n_pseudo in per_fold.csv counts them.")
+    return lines
 
 
 def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = (),
@@ -162,6 +184,9 @@ def write_table3(results: pd.DataFrame, out_dir: str | Path, title: str, notes: 
     md_path.write_text(table3_markdown(results, title, notes, frontends_order, tasks_order, classes), encoding="utf-8")
     summary, frontends, tasks = _layout(results, frontends_order, tasks_order)
     summary.to_csv(csv_path, index=False, float_format="%.6f")
-    per_fold = _in_order(check_results(results), frontends, tasks, extra=["fold"])
+    checked = check_results(results)
+    if "n_pseudo" in results:
+        checked["n_pseudo"] = results["n_pseudo"].astype(int)
+    per_fold = _in_order(checked, frontends, tasks, extra=["fold"])
     per_fold.to_csv(out / "per_fold.csv", index=False, float_format="%.6f")
     return md_path, csv_path
