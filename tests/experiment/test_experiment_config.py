@@ -42,6 +42,11 @@ def test_mistakes_are_named(tmp_path):
     path.write_text("target: {name: ravdess, root: x}\nbackground: []\nfrontends: [AE]\n")
     with pytest.raises(ConfigError, match="background"):
         load_experiment(path)
+    path.write_text("frontends: [whisper-base]\n")
+    with pytest.raises(ConfigError, match="missing required option.s. target"):
+        load_experiment(path)
+    path.write_text("target: {name: ravdess, root: x}\nfrontends: [egemaps]\n")
+    assert load_experiment(path).background == ()
 
 
 @pytest.mark.parametrize("target", ["ravdess", "casia"])

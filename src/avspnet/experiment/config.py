@@ -57,7 +57,8 @@ class CorpusSpec:
 @dataclass(frozen=True)
 class ExperimentConfig:
     target: CorpusSpec
-    background: tuple[CorpusSpec, ...]
+    # Unlabeled speech the front-ends learn from (none: baselines and in-domain front-ends only).
+    background: tuple[CorpusSpec, ...] = ()
     name: str = "experiment"
     seed: int = 0
     features: FeatureConfig = field(default_factory=FeatureConfig)
