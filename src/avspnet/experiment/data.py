@@ -14,7 +14,7 @@ from ..corpora.manifest import manifest_hash, read_manifest
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet, load_segments
 from ..proxy import ProxyConfig, compute_proxy_labels
-from ..training.background import Background, build_background
+from ..training.background import Background, BackgroundPart, build_background, hide_gold_labels
 from .config import CorpusSpec
 
 
@@ -55,13 +55,16 @@ class TargetData:
     manifest_hash: str
     # Identifies the segment store: audio content and feature config.
     key: str
+    # The feature settings that cut the segments.
+    features: FeatureConfig | None = None
 
 
 def load_target(spec: CorpusSpec, features: FeatureConfig, cache_dir: Path | None, seed: int,
                 workers: int | None, progress: bool) -> TargetData:
     manifest = corpus_manifest(spec, seed)
     segments = load_segments(manifest, features, cache_dir, workers, progress)
-    return TargetData(segments=segments, manifest_hash=manifest_hash(manifest, cache_dir), key=segments.key)
+    return TargetData(segments=segments, manifest_hash=manifest_hash(manifest, cache_dir), key=segments.key,
+                      features=features)
 
 
 def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, proxy: ProxyConfig,
@@ -82,5 +85,9 @@ def unlabeled_target(target: TargetData, utterances: np.ndarray | None = None) -
     store = segments.segments if utterances is None else segments.segments.subset(rows)
     missing = np.full(len(rows), -1, dtype=np.int64)
     key = f"target-{target.key}" + ("" if utterances is None else f"-{content_hash(rows.tolist())}")
+    hidden = SegmentSet(segments.segments, segments.utt_index, hide_gold_labels(segments.utterances), segments.skips,
+                        segments.key)
     return Background(segments=store, speakers=segments.labels("speaker")[rows].astype(str),
-                      proxy_arousal=missing, proxy_valence=missing, manifest_hashes={}, proxy_counts={}, key=key)
+                      proxy_arousal=missing, proxy_valence=missing, manifest_hashes={}, proxy_counts={}, key=key,
+                      parts=(BackgroundPart("target", hidden, None if utterances is None else rows),),
+                      features=target.features)

@@ -84,6 +84,9 @@ class Entry:
     training_seconds: Callable[[BuildContext], float] = _untrained
     # ... and a front-end that embeds at its cost without that training (None: `build` itself is cheap).
     stand_in: Callable[[BuildContext], FrontEnd] | None = None
+    # How `predict` rebuilds a WEIGHTS front-end from its saved (settings, weights, model file, cache dir); None:
+    # an AV-SpNET encoder (frontends.saved).
+    restore: Callable[[dict, dict, Path, Path | None], FrontEnd] | None = None
 
     def __post_init__(self) -> None:
         if self.background not in BACKGROUND_USES:

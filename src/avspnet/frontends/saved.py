@@ -50,10 +50,11 @@ def not_exportable(frontend: FrontEnd) -> str | None:
     what would be saved would not give it back (weights of another network than an AV-SpNET encoder, or a
     registry rebuild with other content)."""
     try:
-        saved_as = entry(frontend.name).saved_as
+        found = entry(frontend.name)
     except ConfigError:  # a front-end the registry does not know: nothing could rebuild it
-        saved_as = ""
-    if saved_as == WEIGHTS and type(frontend.deployable().module) is Encoder:
+        found = None
+    saved_as = found.saved_as if found else ""
+    if saved_as == WEIGHTS and (found.restore is not None or type(frontend.deployable().module) is Encoder):
         return None
     if saved_as == REGISTRY and _from_registry(frontend.name, None).content_hash() == frontend.content_hash():
         return None
@@ -88,7 +89,7 @@ def frontend_from_record(record: dict, features: FeatureConfig, source: str | Pa
     if not isinstance(name, str):
         raise TypeError("the front-end's name is not a string")
     if kind == WEIGHTS:
-        return _encoder(record, features, source)
+        return _weights(record, features, source, cache_dir)
     if kind != REGISTRY:
         raise ValueError(f"front-end kind {kind!r} is not one of {WEIGHTS}, {REGISTRY}")
     here = package_versions()
@@ -111,6 +112,21 @@ def frontend_from_record(record: dict, features: FeatureConfig, source: str | Pa
     return frontend
 
 
+def _weights(record: dict, features: FeatureConfig, source: str | Path, cache_dir: Path | None) -> FrontEnd:
+    """A front-end from its saved weights: its registry entry's `restore`, else an AV-SpNET encoder."""
+    try:
+        restore = entry(record["name"]).restore
+    except ConfigError:  # a name from another version: its weights are an AV-SpNET encoder's, as before entries
+        restore = None
+    frontend = (restore(record["settings"], record["weights"], Path(source), cache_dir) if restore
+                else _encoder(record, features, source))
+    expected = record.get("content_hash")
+    if expected is not None and frontend.content_hash() != expected:
+        raise ModelFileError(f"model {source}: the weights of its front-end {record['name']} are not those it was "
+                             f"saved with (content {frontend.content_hash()}, recorded {expected}): the file was altered")
+    return frontend
+
+
 def _encoder(record: dict, features: FeatureConfig, source: str | Path) -> EncoderFrontEnd:
     settings = record["settings"]
     config = from_dict(ModelConfig, settings, "front-end settings")
@@ -119,12 +135,7 @@ def _encoder(record: dict, features: FeatureConfig, source: str | Path) -> Encod
         raise ModelFileError(f"model {source}: its {mismatch}; the file's feature settings do not fit its encoder")
     encoder = Encoder(config)
     load_weights(encoder, record["weights"], source)
-    frontend = EncoderFrontEnd(record["name"], encoder, settings)
-    expected = record.get("content_hash")
-    if expected is not None and frontend.content_hash() != expected:
-        raise ModelFileError(f"model {source}: the weights of its front-end {record['name']} are not those it was "
-                             f"saved with (content {frontend.content_hash()}, recorded {expected}): the file was altered")
-    return frontend
+    return EncoderFrontEnd(record["name"], encoder, settings)
 
 
 def _from_registry(name: str, cache_dir: Path | None) -> FrontEnd | None:

@@ -38,6 +38,8 @@ HOP_SAMPLES = 160
 FRAME_SAMPLES = 320
 # faster-whisper supplies the log-mel features (and needs ctranslate2 to import).
 PACKAGES = ("faster_whisper", "ctranslate2", *PARTS)
+# The frozen encoders registered here (adapters are trained on each: frontends.adapter).
+ENCODERS = ("whisper-base",)
 
 
 def unavailable() -> str | None:
