@@ -4,7 +4,8 @@ How a front-end travels is its registry entry's `saved_as`. One whose
 weights no installed package reproduces (WEIGHTS: an AV-SpNET encoder, a
 recipe pre-trained on a run's background or a checkpoint) travels as its
 network settings and weights (`FrontEnd.deployable`), checked against its
-content hash at load. A fixed front-end (REGISTRY: eGeMAPS, Whisper-base,
+content hash at load (an adapter on a frozen encoder: its weights and the
+name of its encoder, rebuilt from the registry: the entry's `restore`). A fixed front-end (REGISTRY: eGeMAPS, Whisper-base,
 log-mel statistics) travels as its registry name and content hash, with the versions of the
 packages that compute it: at load it is rebuilt from the registry and
 refused if it needs an extra that is not installed (the install command is
