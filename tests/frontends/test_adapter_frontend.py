@@ -47,15 +47,19 @@ class ToyEncoder(FrontEnd):
         return spectra @ projection / spectra.shape[1] + leak
 
 
-@pytest.fixture
-def toy(monkeypatch):
-    """The toy encoder registered (saved by name) with its eight adapters, in a copy of the registry."""
+def register_toy_encoder(monkeypatch):
+    """The toy encoder registered (saved by name) with its adapters, in a copy of the registry."""
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     encoder = register(Entry("toy-encoder", "frozen foundation encoder", "toy", "toy",
                              build=lambda context: ToyEncoder(), dim=lambda settings: TOY_DIM, saved_as=REGISTRY))
     adapter_frontends.register_adapters(encoder)
     ToyEncoder.embedded = 0
     return encoder
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    return register_toy_encoder(monkeypatch)
 
 
 def _manifest(tmp_path, voice, emotions):

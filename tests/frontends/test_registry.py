@@ -198,7 +198,7 @@ def test_frontends_command_lists_every_entry(capsys):
     out = capsys.readouterr().out
     for name in ("AVSpNET_a", "AVSpNET_v", "R", "checkpoint:PATH", "egemaps", "whisper-base", "logmel-stats"):
         assert name in out
-    assert len(entries()) == 13 + 2 * 8  # and the eight adapters on each of whisper-base and whisper-small
+    assert len(entries()) == 13 + 4 * 8  # and the eight adapters (background, in-domain) on each Whisper
 
 
 def test_standardisation_sees_only_the_fitted_rows(monkeypatch, tmp_path):

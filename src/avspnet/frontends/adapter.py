@@ -9,9 +9,11 @@ the very file a target run of that corpus reads, and the trained adapter
 under the adapter settings, the background's key and the encoder's content.
 A target's vectors are the encoder's (shared with the plain encoder's row)
 passed through the adapter: its hidden layer alone or beside the frozen
-vector (`adapter.mode`). No gold label reaches an adapter: the background's
-manifests are hidden before proxy labelling, and `train_adapter` takes
-arrays only.
+vector (`adapter.mode`). `ENCODER/RECIPE/in-domain` trains the same on
+the target itself instead of a background: per fold on the fold's training
+utterances only (the experiment's `BuildContext.in_domain`), on all of them
+for the exported model. No gold label reaches an adapter: manifests are
+hidden before proxy labelling, and `train_adapter` takes arrays only.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ..training.pretrain_config import phases
 from .base import Deployable, EmbedContext, FrontEnd, cached_embeddings, is_embedded
 from .inference import module_digest
 from .registry import (
+    IN_DOMAIN,
     INPUT_STATISTICS,
     PROXY_LABELS,
     WEIGHTS,
@@ -51,6 +54,7 @@ from .whisper import ENCODERS
 
 KIND = "adapter on a frozen encoder"
 ADAPTER_FILE = "adapter.pt"
+IN_DOMAIN_SUFFIX = "/in-domain"
 
 
 def encoder_vectors(encoder: FrontEnd, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
@@ -137,8 +141,13 @@ def _settings(context: BuildContext, recipe: str) -> AdapterConfig:
     return replace(context.settings or AdapterConfig(), frontend=recipe)
 
 
-def _build(encoder_name: str, recipe: str, context: BuildContext) -> AdapterFrontEnd:
-    return trained_adapter(context.name, encoder_name, _settings(context, recipe), context.background(), context)
+def _data(in_domain: bool, context: BuildContext) -> Background:
+    """What the adapter learns from: the target's (training) utterances, or the background corpora."""
+    return context.in_domain() if in_domain else context.background()
+
+
+def _build(encoder_name: str, recipe: str, in_domain: bool, context: BuildContext) -> AdapterFrontEnd:
+    return trained_adapter(context.name, encoder_name, _settings(context, recipe), _data(in_domain, context), context)
 
 
 def _untrained(encoder_name: str, context: BuildContext) -> AdapterFrontEnd:
@@ -149,9 +158,12 @@ def _untrained(encoder_name: str, context: BuildContext) -> AdapterFrontEnd:
         return AdapterFrontEnd(context.name, encoder, Adapter(encoder.dim, settings), settings)
 
 
-def _training_seconds(encoder_name: str, recipe: str, context: BuildContext) -> float:
+def _training_seconds(encoder_name: str, recipe: str, in_domain: bool, context: BuildContext) -> float:
     """Upper bound: the encoder over each background corpus whose vectors are not cached (timed on its first
-    utterance and scaled); the adapter's own training on vectors is small beside it. Nothing when cached."""
+    utterance and scaled); the adapter's own training on vectors is small beside it. Nothing when cached, or
+    in-domain (the encoder's pass over the target is the embedding stage's)."""
+    if in_domain:
+        return 0.0
     background = context.background()
     encoder = build(encoder_name, context)
     if (adapter_dir(context.name, _settings(context, recipe), background, encoder, context) / ADAPTER_FILE).is_file():
@@ -182,20 +194,27 @@ def _restore(settings: dict, weights: dict, source: Path, cache_dir: Path | None
 
 
 def register_adapters(encoder: Entry) -> None:
-    """The eight recipes' adapter entries on the frozen encoder `encoder` (a registered entry)."""
-    for recipe in RECIPES:
-        trains = bool(phases(recipe))
-        register(Entry(
-            f"{encoder.name}/{recipe}", KIND,
-            f"{recipe} adapter ({'trained on the background proxy labels' if trains else 'random, background input statistics'})"
-            f" on the frozen {encoder.name} vectors",
-            f"{encoder.name}'s pass over the background (cached), {'training an adapter, ' if trains else ''}"
-            f"then {encoder.name}'s cost",
-            build=functools.partial(_build, encoder.name, recipe),
-            dim=lambda settings, encoder=encoder: (settings or AdapterConfig()).output_dim(encoder.dim(None)),
-            settings="adapter", background=PROXY_LABELS if trains else INPUT_STATISTICS, saved_as=WEIGHTS,
-            unavailable=encoder.unavailable, training_seconds=functools.partial(_training_seconds, encoder.name, recipe),
-            stand_in=functools.partial(_untrained, encoder.name), restore=_restore))
+    """The eight recipes' adapter entries on the frozen encoder `encoder` (a registered entry), trained on the
+    background, then the eight trained in-domain."""
+    for in_domain in (False, True):
+        for recipe in RECIPES:
+            trains = bool(phases(recipe))
+            learns = ("the target's training-fold proxy labels" if trains else "random, the target's training-fold "
+                      "input statistics") if in_domain else ("the background proxy labels" if trains else
+                                                             "random, background input statistics")
+            register(Entry(
+                f"{encoder.name}/{recipe}" + (IN_DOMAIN_SUFFIX if in_domain else ""), KIND,
+                f"{recipe} adapter ({learns}) on the frozen {encoder.name} vectors",
+                (f"per fold, training an adapter on the target's {encoder.name} vectors" if in_domain else
+                 f"{encoder.name}'s pass over the background (cached){', training an adapter' if trains else ''}")
+                + f", then {encoder.name}'s cost",
+                build=functools.partial(_build, encoder.name, recipe, in_domain),
+                dim=lambda settings, encoder=encoder: (settings or AdapterConfig()).output_dim(encoder.dim(None)),
+                settings="adapter",
+                background=IN_DOMAIN if in_domain else PROXY_LABELS if trains else INPUT_STATISTICS,
+                saved_as=WEIGHTS, unavailable=encoder.unavailable,
+                training_seconds=functools.partial(_training_seconds, encoder.name, recipe, in_domain),
+                stand_in=functools.partial(_untrained, encoder.name), restore=_restore))
 
 
 for _encoder in ENCODERS:
