@@ -1,5 +1,6 @@
 """Adapter front-ends on a frozen encoder: registered per encoder and recipe, sized by their settings, trained on
-the background's proxy labels only, cached, exported and reloaded. A toy encoder stands in for Whisper."""
+the background's proxy labels only, cached, exported and reloaded; an in-domain one through an experiment and
+`predict`. A toy encoder stands in for Whisper."""
 
 import json
 
@@ -8,9 +9,12 @@ import pandas as pd
 import pytest
 
 from avspnet.cli import main
-from avspnet.corpora.manifest import make_manifest
+from avspnet.corpora.manifest import make_manifest, write_manifest
+from avspnet.downstream.fit import transfer_preset
+from avspnet.downstream.head import load_recognizer
 from avspnet.errors import ConfigError
-from avspnet.experiment.config import experiment_from_dict
+from avspnet.experiment.config import CorpusSpec, ExperimentConfig, experiment_from_dict
+from avspnet.experiment.runner import run_experiment
 from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import load_segments
 from avspnet.frontends import BuildContext, EmbedContext, Entry, FrontEnd, build, entry, register, registry
@@ -192,3 +196,25 @@ def test_a_background_without_its_corpora_is_refused(toy, tmp_path, voice):
     background.parts = ()
     with pytest.raises(ConfigError, match="needs a background built from its corpora"):
         build("toy-encoder/W_v", _context(background, cache_dir))
+
+
+def test_an_in_domain_adapter_runs_through_an_experiment_export_and_predict(toy, tmp_path, voice):
+    """No background: trained per fold and once whole (the exported model's), its history in run.json."""
+    rows = [{"utt_id": f"u{i}", "path": str(voice(tmp_path / f"u{i}.wav", seconds=1.0, f0=110 + 60 * (i % 2), seed=i)),
+             "speaker": f"s{i // 2}", "arousal": i % 2} for i in range(8)]
+    manifest = write_manifest(make_manifest(rows), tmp_path / "m.csv")
+    name = "toy-encoder/W_a/in-domain"
+    config = ExperimentConfig(name="toy", seed=3, target=CorpusSpec(manifest=str(manifest)), background=(),
+                              adapter=AdapterConfig(epochs=1, batch_size=4, hidden=4, device="cpu", precision="fp32"),
+                              frontends=(name,), tasks=("arousal",), fractions=(1.0,), n_folds=2,
+                              transfer=transfer_preset("tuned", hidden=(8,), epochs=2, patience=0), workers=1)
+    run_experiment(config, tmp_path / "run", tmp_path / "cache", progress=False)
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert info["embedding_s"][name]["folds"] == 2 and info["embedding_s"][name]["dim"] == TOY_DIM + 4
+    assert "val_acc" in info["pretrain"][name]["proxy"]
+    assert info["exported_models"]["arousal"]["frontend"] == name
+    model, metadata = load_recognizer(tmp_path / "run" / "models" / "arousal.pt", tmp_path / "cache")
+    assert isinstance(model.frontend, adapter_frontends.AdapterFrontEnd) and model.frontend.name == name
+    assert main(["predict", str(tmp_path / "run" / "models" / "arousal.pt"), str(manifest), "--csv",
+                 str(tmp_path / "pred.csv"), "--quiet", "--cache-dir", str(tmp_path / "cache")]) == 0
+    assert len(pd.read_csv(tmp_path / "pred.csv")) == 8
