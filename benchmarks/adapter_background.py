@@ -32,7 +32,7 @@ from avspnet.features.config import FeatureConfig
 from avspnet.features.dataset import load_segments
 from avspnet.features.store import SegmentStore
 from avspnet.frontends.base import EmbedContext, cached_embeddings
-from avspnet.frontends.whisper import WhisperBase
+from avspnet.frontends.whisper import Whisper
 from avspnet.proxy import ProxyConfig, compute_proxy_labels
 from avspnet.training.background import hide_gold_labels, segment_proxy_labels
 
@@ -49,7 +49,7 @@ def corpus_vectors(name: str, cache_dir: Path, progress: bool) -> dict[str, np.n
     features = FeatureConfig()
     proxy = compute_proxy_labels(manifest, ProxyConfig(), cache_dir, progress=progress)
     segment_set = load_segments(manifest, features, cache_dir, progress=progress)
-    embedded = cached_embeddings(WhisperBase(), segment_set, segment_set.key,
+    embedded = cached_embeddings(Whisper(), segment_set, segment_set.key,
                                  EmbedContext(features, cache_dir, progress=progress))
     arousal, valence = segment_proxy_labels(segment_set, proxy)
     print(f"{name}: {len(manifest)} utterances, {manifest['speaker'].nunique()} speakers, "

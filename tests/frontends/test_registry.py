@@ -164,7 +164,7 @@ def test_embeddings_stream_into_the_lazy_store(corpus, tmp_path):
 
 
 def test_bad_names_and_files_are_one_line_errors(tmp_path):
-    with pytest.raises(ConfigError, match="unknown front-end 'mfcc'; known: R, .*egemaps, whisper-base, logmel-stats"):
+    with pytest.raises(ConfigError, match="unknown front-end 'mfcc'; known: R, .*egemaps, whisper-base, whisper-small, logmel-stats, whisper-base/R"):
         check(("mfcc",), FeatureConfig())
     with pytest.raises(ModelFileError, match="model file not found"):
         check((f"checkpoint:{tmp_path / 'none.pt'}",), FeatureConfig())
@@ -198,7 +198,7 @@ def test_frontends_command_lists_every_entry(capsys):
     out = capsys.readouterr().out
     for name in ("AVSpNET_a", "AVSpNET_v", "R", "checkpoint:PATH", "egemaps", "whisper-base", "logmel-stats"):
         assert name in out
-    assert len(entries()) == 12
+    assert len(entries()) == 13 + 4 * 8  # and the eight adapters (background, in-domain) on each Whisper
 
 
 def test_standardisation_sees_only_the_fitted_rows(monkeypatch, tmp_path):

@@ -14,7 +14,8 @@ from ..experiment.config import load_experiments
 from ..frontends import entries
 
 NAME = "frontends"
-HELP = "list the front-ends (AV-SpNET recipes, checkpoint:PATH, egemaps, whisper-base, logmel-stats)"
+HELP = ("list the front-ends (AV-SpNET recipes, checkpoint:PATH, egemaps, whisper-base, whisper-small, logmel-stats, "
+        "adapters on each Whisper)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,6 +18,7 @@ from ..evaluation.tasks import DEFAULT_TASKS, Regression, get_task, task_names
 from ..features.config import FeatureConfig
 from ..frontends import entry
 from ..proxy import ProxyConfig
+from ..training.adapter import AdapterConfig
 from ..training.device import Runtime
 from ..training.pretrain_config import FRONTENDS, PretrainConfig, check_input_shape, pretrain_from_dict
 
@@ -65,6 +66,9 @@ class ExperimentConfig:
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     # Settings shared by every front-end; its `frontend` field is set per front-end.
     pretrain: PretrainConfig = field(default_factory=lambda: PretrainConfig(frontend="AVSpNET_a"))
+    # Settings of the adapters on frozen encoders (`whisper-base/AVSpNET_a`, ...); `frontend` is set per entry,
+    # `mode` says what a target sees (hidden: the adapter's layer; concat: it beside the frozen vector).
+    adapter: AdapterConfig = field(default_factory=AdapterConfig)
     # Any front-end registry name (`avspnet frontends`), incl. checkpoint:PATH (relative to the config file).
     frontends: tuple[str, ...] = FRONTENDS
     tasks: tuple[str, ...] = DEFAULT_TASKS
@@ -121,7 +125,7 @@ class ExperimentConfig:
 
     def sections(self) -> dict[str, object]:
         """The settings sections a front-end's registry entry may read (`Entry.settings`), as the run uses them."""
-        return {"pretrain": self.seeded_pretrain()}
+        return {"pretrain": self.seeded_pretrain(), "adapter": replace(self.adapter, seed=self.seed)}
 
 
 def experiment_from_dict(data: dict, base_dir: Path, where: str = "config") -> ExperimentConfig:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +13,12 @@ import pandas as pd
 from ..content import content_hash
 from ..corpora import load_corpus
 from ..corpora.manifest import manifest_hash, read_manifest
+from ..errors import ConfigError
 from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet, load_segments
 from ..proxy import ProxyConfig, compute_proxy_labels
-from ..training.background import Background, build_background
+from ..proxy.store import aligned_proxy
+from ..training.background import Background, BackgroundPart, build_background, hide_gold_labels, segment_proxy_labels
 from .config import CorpusSpec
 
 
@@ -55,13 +59,21 @@ class TargetData:
     manifest_hash: str
     # Identifies the segment store: audio content and feature config.
     key: str
+    # The feature settings that cut the segments.
+    features: FeatureConfig | None = None
+    # Proxy labels of its utterances, gold labels hidden (computed on the first call); None: not to be computed.
+    proxy_labels: Callable[[], pd.DataFrame] | None = None
 
 
 def load_target(spec: CorpusSpec, features: FeatureConfig, cache_dir: Path | None, seed: int,
-                workers: int | None, progress: bool) -> TargetData:
+                workers: int | None, progress: bool, proxy: ProxyConfig | None = None) -> TargetData:
+    """The target's segments; with `proxy`, its proxy labels on demand (for in-domain front-ends)."""
     manifest = corpus_manifest(spec, seed)
     segments = load_segments(manifest, features, cache_dir, workers, progress)
-    return TargetData(segments=segments, manifest_hash=manifest_hash(manifest, cache_dir), key=segments.key)
+    labels = None if proxy is None else functools.cache(
+        lambda: compute_proxy_labels(hide_gold_labels(segments.utterances), proxy, cache_dir, workers, progress))
+    return TargetData(segments=segments, manifest_hash=manifest_hash(manifest, cache_dir), key=segments.key,
+                      features=features, proxy_labels=labels)
 
 
 def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, proxy: ProxyConfig,
@@ -77,10 +89,33 @@ def load_background(specs: tuple[CorpusSpec, ...], features: FeatureConfig, prox
 def unlabeled_target(target: TargetData, utterances: np.ndarray | None = None) -> Background:
     """Stand-in background for the untrained R front-end, which needs input statistics and no labels:
     the target's segments of `utterances` (indices into its utterances; all of them by default)."""
+    return _target_background(target, utterances, None)
+
+
+def in_domain_target(target: TargetData, utterances: np.ndarray | None = None) -> Background:
+    """The target as its own background, for in-domain front-ends: its segments of `utterances` (a fold's
+    training utterances; all of them by default), gold labels hidden, with proxy labels. These are computed once
+    on the whole hidden target: they rank utterances within a speaker, so a training speaker's labels are those
+    its own utterances give, whoever else is in the corpus."""
+    if target.proxy_labels is None:
+        raise ConfigError("in-domain front-ends need the target's proxy labels (load_target with proxy settings)")
+    return _target_background(target, utterances, target.proxy_labels())
+
+
+def _target_background(target: TargetData, utterances: np.ndarray | None, proxy: pd.DataFrame | None) -> Background:
     segments = target.segments
     rows = np.arange(len(segments)) if utterances is None else np.flatnonzero(np.isin(segments.utt_index, utterances))
     store = segments.segments if utterances is None else segments.segments.subset(rows)
-    missing = np.full(len(rows), -1, dtype=np.int64)
     key = f"target-{target.key}" + ("" if utterances is None else f"-{content_hash(rows.tolist())}")
+    hidden = SegmentSet(segments.segments, segments.utt_index, hide_gold_labels(segments.utterances), segments.skips,
+                        segments.key)
+    arousal = valence = np.full(len(rows), -1, dtype=np.int64)
+    if proxy is not None:
+        labels = aligned_proxy(hidden.utterances, proxy, "target")
+        arousal, valence = (column[rows] for column in segment_proxy_labels(hidden, labels))
+        table = labels[["utt_id", "proxy_arousal", "proxy_valence"]].astype(str).to_csv(index=False)
+        key += f"-proxy-{content_hash(table)}"
     return Background(segments=store, speakers=segments.labels("speaker")[rows].astype(str),
-                      proxy_arousal=missing, proxy_valence=missing, manifest_hashes={}, proxy_counts={}, key=key)
+                      proxy_arousal=arousal, proxy_valence=valence, manifest_hashes={}, proxy_counts={}, key=key,
+                      parts=(BackgroundPart("target", hidden, None if utterances is None else rows),),
+                      features=target.features)

@@ -41,20 +41,13 @@ def _time_head_epoch(transfer: TransferConfig, n_segments: int, dim: int, task: 
         torch.set_num_threads(threads)
 
 
-def head_of(segments: SegmentSet, n_utterances: int) -> SegmentSet:
-    """The segments of the first `n_utterances` utterances, as a SegmentSet of their own."""
-    rows = np.flatnonzero(segments.utt_index < n_utterances)
-    return SegmentSet(segments=segments.segments[rows], utt_index=segments.utt_index[rows],
-                      utterances=segments.utterances.iloc[:n_utterances], skips=segments.skips)
-
-
 def _embedding_seconds(frontend: FrontEnd, segments: SegmentSet, context: EmbedContext) -> float:
     """Seconds to embed every utterance of `segments`, timed on its first two and scaled."""
     n_utts = len(segments.utterances)
     if not n_utts:
         return 0.0
-    sample = head_of(segments, min(2, n_utts))
-    frontend.embed(head_of(sample, 1), context)  # loads a model, if any, outside the timing
+    sample = segments.head(min(2, n_utts))
+    frontend.embed(sample.head(1), context)  # loads a model, if any, outside the timing
     start = time.perf_counter()
     frontend.embed(sample, context)
     return (time.perf_counter() - start) * n_utts / len(sample.utterances)

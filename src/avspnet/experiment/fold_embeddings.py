@@ -1,4 +1,5 @@
-"""Target embeddings per front-end and fold: one store serves every fold, except R without a background.
+"""Target embeddings per front-end and fold: one store serves every fold, except R without a background
+and the in-domain front-ends.
 
 R is a seeded random encoder plus a per-bin input mean and std. With a
 background those statistics come from it. Without one the target is the
@@ -8,6 +9,9 @@ no test-fold value shapes standardisation. So R is then built per fold from
 the segments of that fold's training utterances only and embeds the target
 once per fold: one statistics pass and one CNN pass per fold. The exported
 model (fitted on every target utterance) keeps R over the whole target.
+In-domain front-ends (an adapter trained on the target's own proxy labels,
+gold labels hidden) are built the same way: per fold from the fold's
+training utterances only, whole for the exported model.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 from ..downstream.splits import FoldSplit
 from ..frontends import BuildContext, EmbedContext, FrontEnd, build, cached_embeddings, entry
 from ..log import get_logger
-from .data import TargetData, unlabeled_target
+from .data import TargetData, in_domain_target, unlabeled_target
 
 log = get_logger("experiment")
 
@@ -27,8 +31,10 @@ FROM_BACKGROUND = "from the background"
 
 
 def per_fold(name: str, has_background: bool) -> bool:
-    """True for a front-end whose input statistics must come from each fold's training side: R with no background."""
-    return entry(name).statistics_only and not has_background
+    """True for a front-end that must learn from each fold's training side only: R with no background (its input
+    statistics) and in-domain front-ends (the target's proxy labels)."""
+    found = entry(name)
+    return found.in_domain or (found.statistics_only and not has_background)
 
 
 def input_statistics(names, has_background: bool) -> str | None:
@@ -59,14 +65,15 @@ class TargetEmbeddings:
 def embed_target(frontends: dict[str, FrontEnd], target: TargetData, splits: list[FoldSplit], context: EmbedContext,
                  building: BuildContext, has_background: bool, whole: bool) -> TargetEmbeddings:
     """Every front-end's target vectors; per fold where `per_fold` says so (built again from `building`, the
-    fold's training utterances as its background), and, with `whole`, also once whole."""
+    fold's training utterances as its background and as its in-domain data), and, with `whole`, also once whole."""
     training = {split.fold: split.training for split in splits}
     out = TargetEmbeddings({}, {}, {}, {}, input_statistics(frontends, has_background))
     n_utterances = max(len(target.segments.utterances), 1)
     for name, frontend in frontends.items():
         runs = []
         if per_fold(name, has_background):
-            folds = {fold: build(name, replace(building, background=lambda u=utterances: unlabeled_target(target, u)))
+            folds = {fold: build(name, replace(building, background=lambda u=utterances: unlabeled_target(target, u),
+                                               in_domain=lambda u=utterances: in_domain_target(target, u)))
                      for fold, utterances in sorted(training.items())}
             runs = [(fold, cached_embeddings(encoder, target.segments, target.key, context))
                     for fold, encoder in folds.items()]

@@ -31,7 +31,7 @@ from ..reports.table3 import run_notes, table_title, transfer_notes, write_table
 from ..training.background import Background
 from ..training.pretrain import pretrain_summary
 from .config import FOLDS, ExperimentConfig
-from .data import TargetData, load_background, load_target, unlabeled_target
+from .data import TargetData, in_domain_target, load_background, load_target, unlabeled_target
 from .estimate import estimate_seconds
 from .fold_embeddings import TargetEmbeddings
 
@@ -73,7 +73,8 @@ class PreparedData:
 
 def prepare_data(config: ExperimentConfig, run: RunSetup) -> PreparedData:
     """The target's segments and tasks; the background's, when a front-end learns from one."""
-    target = load_target(config.target, config.features, run.cache_dir, config.seed, run.workers, run.progress)
+    target = load_target(config.target, config.features, run.cache_dir, config.seed, run.workers, run.progress,
+                         config.proxy)
     utterances = target.segments.utterances
     tasks = available_tasks(utterances, config.tasks)
     if not tasks:
@@ -107,9 +108,9 @@ def plan_folds(config: ExperimentConfig, data: PreparedData) -> FoldPlan:
 
 def build_context(config: ExperimentConfig, data: PreparedData, run: RunSetup) -> BuildContext:
     """What front-ends are built from: the run's settings, its background (else the unlabeled target), cache,
-    runtime."""
+    runtime, and the whole target as an in-domain background (per fold, `fold_embeddings` narrows it)."""
     return BuildContext(config.sections(), lambda: data.background or unlabeled_target(data.target), run.cache_dir,
-                        config.runtime(), run.progress)
+                        config.runtime(), run.progress, in_domain=lambda: in_domain_target(data.target))
 
 
 def estimate(config: ExperimentConfig, data: PreparedData, plan: FoldPlan, run: RunSetup) -> dict[str, float]:

@@ -41,6 +41,12 @@ class SegmentSet:
         """Per-segment copy of an utterance column (e.g. 'arousal')."""
         return self.utterances[column].to_numpy()[self.utt_index]
 
+    def head(self, n_utterances: int) -> SegmentSet:
+        """The segments of the first `n_utterances` utterances, as a set of their own (no key: other content)."""
+        rows = np.flatnonzero(self.utt_index < n_utterances)
+        return SegmentSet(segments=self.segments[rows], utt_index=self.utt_index[rows],
+                          utterances=self.utterances.iloc[:n_utterances], skips=self.skips)
+
 
 def load_segments(
     manifest: pd.DataFrame,

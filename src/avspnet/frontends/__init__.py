@@ -5,14 +5,15 @@ the rest of the toolkit asks what a front-end is; importing this package
 registers them all, in the order `avspnet frontends` lists them: the eight
 AV-SpNET recipes of the paper's Table 2 (pre-trained on the experiment's
 background corpora), `checkpoint:PATH` (an encoder from `avspnet pretrain`),
-`egemaps`, `whisper-base` and `logmel-stats`. `cached_embeddings` runs a
+`egemaps`, `whisper-base`, `whisper-small` and `logmel-stats`, then adapters trained on each
+frozen encoder's vectors (`whisper-base/AVSpNET_a`, ...). `cached_embeddings` runs a
 built front-end once per (front-end content, corpus); `saved` turns one into
 data for a model file and back; `inference` runs a frozen encoder fast.
 """
 
 # Each module registers its front-ends on import; this order is the listing's.
 # isort: off
-from . import encoder, egemaps, whisper, logmel  # noqa: F401
+from . import encoder, egemaps, whisper, logmel, adapter  # noqa: F401
 # isort: on
 from . import registry
 from .base import Deployable, EmbedContext, Embedded, FrontEnd, FrontEndUnavailable, cached_embeddings

@@ -96,14 +96,25 @@ class Embedded:
     precision: str
 
 
+def embeddings_path(frontend: FrontEnd, segments_key: str, context: EmbedContext) -> Path:
+    """Where `cached_embeddings` keeps `frontend`'s vectors of the segments `segments_key` names."""
+    precision = frontend.precision(context.runtime)
+    suffix = "" if precision == "fp32" else f"_{precision}"
+    return Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}{suffix}_{segments_key}.npy"
+
+
+def is_embedded(frontend: FrontEnd, segments: SegmentSet, segments_key: str, context: EmbedContext) -> bool:
+    """True when `cached_embeddings` would read the vectors rather than compute them."""
+    return whole_array(embeddings_path(frontend, segments_key, context), (len(segments), frontend.dim))
+
+
 def cached_embeddings(frontend: FrontEnd, segments: SegmentSet, segments_key: str,
                       context: EmbedContext) -> Embedded:
     """Store of `frontend`'s vectors of `segments` (identified by `segments_key`), computed on a miss;
     read it with `features.store.SegmentStore.open`. Vectors of another precision are cached apart."""
     precision = frontend.precision(context.runtime)
-    suffix = "" if precision == "fp32" else f"_{precision}"
-    path = Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}{suffix}_{segments_key}.npy"
-    if whole_array(path, (len(segments), frontend.dim)):
+    path = embeddings_path(frontend, segments_key, context)
+    if is_embedded(frontend, segments, segments_key, context):
         return Embedded(path, 0.0, True, precision)
     start = time.perf_counter()
     write_store(path, _checked_blocks(frontend, segments, context), len(segments), (frontend.dim,))

@@ -28,23 +28,32 @@ NO_BACKGROUND = "none"
 INPUT_STATISTICS = "input statistics"
 # Proxy labels: a background corpus is required.
 PROXY_LABELS = "proxy labels"
-BACKGROUND_USES = (NO_BACKGROUND, INPUT_STATISTICS, PROXY_LABELS)
+# Proxy labels of the target itself (gold labels hidden): built per fold from its training utterances only.
+IN_DOMAIN = "in-domain proxy labels"
+BACKGROUND_USES = (NO_BACKGROUND, INPUT_STATISTICS, PROXY_LABELS, IN_DOMAIN)
 # How `export` saves a front-end for `predict` (frontends.saved): its network settings and weights
 # (`FrontEnd.deployable`), or its registry name (rebuilt at load, checked by content hash); "" cannot be saved.
 WEIGHTS, REGISTRY = "weights", "registry"
 SAVED_AS = ("", WEIGHTS, REGISTRY)
 
 
+def _no_target() -> Any:
+    raise ConfigError("an in-domain front-end learns from an experiment's target: name it in an experiment")
+
+
 @dataclass(frozen=True)
 class BuildContext:
     """What building a front-end may use: the run's settings sections (an entry sees its own as `settings`),
-    the background (built on its first call, so a run of baselines never builds one), the cache, the runtime."""
+    the background (built on its first call, so a run of baselines never builds one), the cache, the runtime,
+    and the target utterances an in-domain front-end may learn from, as a background (gold labels hidden,
+    proxy labels): all of them for the whole-target build, a fold's training utterances per fold."""
 
     sections: Mapping[str, Any]
     background: Callable[[], Any]
     cache_dir: Path
     runtime: Runtime
     progress: bool = True
+    in_domain: Callable[[], Any] = _no_target
     # Set by `build` for the entry at hand: the name as configured (checkpoint:PATH keeps its path), its settings.
     name: str = ""
     settings: Any = None
@@ -84,13 +93,16 @@ class Entry:
     training_seconds: Callable[[BuildContext], float] = _untrained
     # ... and a front-end that embeds at its cost without that training (None: `build` itself is cheap).
     stand_in: Callable[[BuildContext], FrontEnd] | None = None
+    # How `predict` rebuilds a WEIGHTS front-end from its saved (settings, weights, model file, cache dir); None:
+    # an AV-SpNET encoder (frontends.saved).
+    restore: Callable[[dict, dict, Path, Path | None], FrontEnd] | None = None
 
     def __post_init__(self) -> None:
         if self.background not in BACKGROUND_USES:
             raise ValueError(f"front-end {self.name}: background must be one of {BACKGROUND_USES}")
         if self.saved_as not in SAVED_AS:
             raise ValueError(f"front-end {self.name}: saved_as must be one of {SAVED_AS}")
-        if self.saved_as == REGISTRY and (self.settings or self.uses_background or self.prefix):
+        if self.saved_as == REGISTRY and (self.settings or self.background != NO_BACKGROUND or self.prefix):
             raise ValueError(f"front-end {self.name}: only a front-end built from its name alone is saved by name")
 
     @property
@@ -110,7 +122,13 @@ class Entry:
 
     @property
     def uses_background(self) -> bool:
-        return self.background != NO_BACKGROUND
+        """It reads the experiment's background corpora (or, for R without them, the target's statistics)."""
+        return self.background in (INPUT_STATISTICS, PROXY_LABELS)
+
+    @property
+    def in_domain(self) -> bool:
+        """It learns from the target's own proxy labels, so it is built per fold from the fold's training side."""
+        return self.background == IN_DOMAIN
 
     def matches(self, name: str) -> bool:
         return name.startswith(self.prefix) if self.prefix else name == self.name

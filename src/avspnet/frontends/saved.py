@@ -4,7 +4,8 @@ How a front-end travels is its registry entry's `saved_as`. One whose
 weights no installed package reproduces (WEIGHTS: an AV-SpNET encoder, a
 recipe pre-trained on a run's background or a checkpoint) travels as its
 network settings and weights (`FrontEnd.deployable`), checked against its
-content hash at load. A fixed front-end (REGISTRY: eGeMAPS, Whisper-base,
+content hash at load (an adapter on a frozen encoder: its weights and the
+name of its encoder, rebuilt from the registry: the entry's `restore`). A fixed front-end (REGISTRY: eGeMAPS, Whisper-base,
 log-mel statistics) travels as its registry name and content hash, with the versions of the
 packages that compute it: at load it is rebuilt from the registry and
 refused if it needs an extra that is not installed (the install command is
@@ -50,10 +51,11 @@ def not_exportable(frontend: FrontEnd) -> str | None:
     what would be saved would not give it back (weights of another network than an AV-SpNET encoder, or a
     registry rebuild with other content)."""
     try:
-        saved_as = entry(frontend.name).saved_as
+        found = entry(frontend.name)
     except ConfigError:  # a front-end the registry does not know: nothing could rebuild it
-        saved_as = ""
-    if saved_as == WEIGHTS and type(frontend.deployable().module) is Encoder:
+        found = None
+    saved_as = found.saved_as if found else ""
+    if saved_as == WEIGHTS and (found.restore is not None or type(frontend.deployable().module) is Encoder):
         return None
     if saved_as == REGISTRY and _from_registry(frontend.name, None).content_hash() == frontend.content_hash():
         return None
@@ -88,7 +90,7 @@ def frontend_from_record(record: dict, features: FeatureConfig, source: str | Pa
     if not isinstance(name, str):
         raise TypeError("the front-end's name is not a string")
     if kind == WEIGHTS:
-        return _encoder(record, features, source)
+        return _weights(record, features, source, cache_dir)
     if kind != REGISTRY:
         raise ValueError(f"front-end kind {kind!r} is not one of {WEIGHTS}, {REGISTRY}")
     here = package_versions()
@@ -111,6 +113,21 @@ def frontend_from_record(record: dict, features: FeatureConfig, source: str | Pa
     return frontend
 
 
+def _weights(record: dict, features: FeatureConfig, source: str | Path, cache_dir: Path | None) -> FrontEnd:
+    """A front-end from its saved weights: its registry entry's `restore`, else an AV-SpNET encoder."""
+    try:
+        restore = entry(record["name"]).restore
+    except ConfigError:  # a name from another version: its weights are an AV-SpNET encoder's, as before entries
+        restore = None
+    frontend = (restore(record["settings"], record["weights"], Path(source), cache_dir) if restore
+                else _encoder(record, features, source))
+    expected = record.get("content_hash")
+    if expected is not None and frontend.content_hash() != expected:
+        raise ModelFileError(f"model {source}: the weights of its front-end {record['name']} are not those it was "
+                             f"saved with (content {frontend.content_hash()}, recorded {expected}): the file was altered")
+    return frontend
+
+
 def _encoder(record: dict, features: FeatureConfig, source: str | Path) -> EncoderFrontEnd:
     settings = record["settings"]
     config = from_dict(ModelConfig, settings, "front-end settings")
@@ -119,12 +136,7 @@ def _encoder(record: dict, features: FeatureConfig, source: str | Path) -> Encod
         raise ModelFileError(f"model {source}: its {mismatch}; the file's feature settings do not fit its encoder")
     encoder = Encoder(config)
     load_weights(encoder, record["weights"], source)
-    frontend = EncoderFrontEnd(record["name"], encoder, settings)
-    expected = record.get("content_hash")
-    if expected is not None and frontend.content_hash() != expected:
-        raise ModelFileError(f"model {source}: the weights of its front-end {record['name']} are not those it was "
-                             f"saved with (content {frontend.content_hash()}, recorded {expected}): the file was altered")
-    return frontend
+    return EncoderFrontEnd(record["name"], encoder, settings)
 
 
 def _from_registry(name: str, cache_dir: Path | None) -> FrontEnd | None:

@@ -55,11 +55,20 @@ class AdapterConfig(TrainingConfig):
     precision: str = "fp32"
     hidden: int = 256
     n_classes: int = 2
+    # What a target sees (`adapter_vectors`): the hidden layer alone, or beside the frozen vector. Training does
+    # not depend on it, so both modes share one trained adapter.
+    mode: str = "concat"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.hidden < 1 or self.n_classes < 2:
             raise ConfigError(f"adapter hidden must be >= 1 and n_classes >= 2, got {self.hidden}, {self.n_classes}")
+        if self.mode not in MODES:
+            raise ConfigError(f"adapter mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+
+    def output_dim(self, encoder_dim: int) -> int:
+        """The size of what a target sees on an encoder of `encoder_dim`."""
+        return self.hidden if self.mode == "hidden" else encoder_dim + self.hidden
 
 
 class AdapterEncoder(nn.Module):

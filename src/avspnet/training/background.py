@@ -21,7 +21,7 @@ from ..configio import config_hash
 from ..corpora.manifest import LABEL_COLUMNS, RATING_COLUMNS, RAW_PREFIX, manifest_hash, read_manifest
 from ..errors import CorpusError
 from ..features.config import FeatureConfig
-from ..features.dataset import load_segments
+from ..features.dataset import SegmentSet, load_segments
 from ..features.store import SegmentStore
 from ..log import get_logger
 from ..proxy.store import aligned_proxy, manifest_proxy, proxy_path
@@ -30,6 +30,20 @@ log = get_logger("pretrain")
 
 # (corpus name, manifest with gold labels hidden) -> proxy-label table with utt_id, proxy_arousal, proxy_valence
 ProxyLabeller = Callable[[str, pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class BackgroundPart:
+    """One corpus of a background as its segments were cut (a SegmentSet of its hidden manifest, keyed by audio
+    and features, so a front-end's cached vectors of it are those of a target run of that corpus) and the rows
+    of it the background uses (None: all)."""
+
+    name: str
+    segments: SegmentSet
+    rows: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.segments) if self.rows is None else len(self.rows)
 
 
 @dataclass
@@ -46,6 +60,10 @@ class Background:
     # Hours of audio in the manifests (before segmenting) and their speakers.
     hours: float = 0.0
     n_speakers: int = 0
+    # The corpora in order: their rows, concatenated, are `segments` and line up with speakers and proxy labels.
+    parts: tuple[BackgroundPart, ...] = ()
+    # The feature settings that cut the parts' segments (what a front-end embedding them needs).
+    features: FeatureConfig | None = None
 
     @property
     def metadata(self) -> dict:
@@ -86,7 +104,7 @@ def build_background(corpora: list[tuple[str, pd.DataFrame]], proxy_labels: Prox
     Speakers are prefixed by the corpus' position so two corpora's
     'speaker 1' stay apart in the validation split.
     """
-    parts, hashes, counts, digests = [], {}, {}, []
+    parts, sets, hashes, counts, digests = [], [], {}, {}, []
     seconds, n_speakers = 0.0, 0
     for position, (name, manifest) in enumerate(corpora):
         manifest = hide_gold_labels(manifest)
@@ -94,6 +112,7 @@ def build_background(corpora: list[tuple[str, pd.DataFrame]], proxy_labels: Prox
         segment_set = load_segments(manifest, features, cache_dir, workers, progress)
         speakers = np.char.add(f"{position}:", segment_set.labels("speaker").astype(str))
         parts.append((segment_set.segments, speakers, *segment_proxy_labels(segment_set, labels)))
+        sets.append(BackgroundPart(name, segment_set))
         hashes[name] = manifest_hash(manifest, cache_dir)
         counts[name] = {f"{column}={value}": int(n) for column in ("proxy_arousal", "proxy_valence")
                         for value, n in labels[column].value_counts(dropna=False).items()}
@@ -109,7 +128,8 @@ def build_background(corpora: list[tuple[str, pd.DataFrame]], proxy_labels: Prox
     segments = SegmentStore.concat(list(stores))
     speakers, arousal, valence = (np.concatenate(column) for column in (speakers, arousal, valence))
     key = config_hash({"data": digests, "features": config_hash(features)})
-    return Background(segments, speakers, arousal, valence, hashes, counts, key, seconds / 3600, n_speakers)
+    return Background(segments, speakers, arousal, valence, hashes, counts, key, seconds / 3600, n_speakers,
+                      tuple(sets), features)
 
 
 def load_background(manifests: list[Path], features: FeatureConfig = FeatureConfig(), cache_dir: Path | None = None,
