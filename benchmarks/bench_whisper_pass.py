@@ -28,7 +28,7 @@ from avspnet.content import default_cache_dir
 from avspnet.corpora import load_corpus
 from avspnet.features.config import FeatureConfig
 from avspnet.frontends.base import EmbedContext
-from avspnet.frontends.whisper import WhisperBase, unavailable
+from avspnet.frontends.whisper import Whisper, unavailable
 from avspnet.training.device import Runtime, cpu_has_native_bf16
 
 RAVDESS = Path(os.environ.get("AVSPNET_RAVDESS", Path(__file__).resolve().parents[2] / "shared" / "data" / "ravdess"))
@@ -42,7 +42,7 @@ def _context(precision: str) -> EmbedContext:
 
 def encode(samples: list[np.ndarray], precision: str) -> list[np.ndarray]:
     """Mean encoder vector of each utterance (the pooled frames), in this process."""
-    frontend = _WORKER.setdefault("frontend", WhisperBase())
+    frontend = _WORKER.setdefault("frontend", Whisper())
     context = _context(precision)
     return [frontend.utterance_frames(audio, context).mean(axis=0) for audio in samples]
 

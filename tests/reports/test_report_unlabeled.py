@@ -34,6 +34,9 @@ def test_rows_are_named_by_what_made_them():
     assert row_label("whisper-base", "read speech: commonvoice", "mean", "segment", 0) == REFERENCE
     assert row_label("AVSpNET_a", "affect-varied: casia", "none", "utterance", 1) == (
         "AVSpNET_a @ affect-varied: casia | norm none | utterance head | self-training x1")
+    assert row_label("whisper-base/AE", "read speech: commonvoice", "mean", "segment", 0, "hidden") == (
+        "whisper-base/AE @ read speech: commonvoice | hidden layer only | norm mean")
+    assert row_label("whisper-base/AE/in-domain", "none", "mean", "segment", 0) == "whisper-base/AE/in-domain | norm mean"
 
 
 def test_gains_pair_rows_of_different_runs_by_fold(tmp_path):

@@ -42,19 +42,31 @@ def background_kind(names: str) -> str:
     return f"{kind}: {'+'.join(corpora)}"
 
 
-def transfer_facts(config: dict) -> tuple[str, str, int]:
-    """(speaker_norm, level, self_training rounds) of a run's transfer settings; older runs had none."""
+def transfer_facts(config: dict) -> tuple[str, str, int, str]:
+    """(speaker_norm, level, self_training rounds, adapter mode) of a run; older runs had none of them."""
     transfer = config.get("transfer") or {}
     return (str(transfer.get("speaker_norm", "none")), str(transfer.get("level", "segment")),
-            int(transfer.get("self_training", 0) or 0))
+            int(transfer.get("self_training", 0) or 0), str((config.get("adapter") or {}).get("mode", "concat")))
 
 
-def row_label(frontend: str, background: str, speaker_norm: str, level: str, self_training: int) -> str:
-    """A row named for everything that made it: front-end, background (where it learns from one), transfer."""
+def row_background(frontend: str, run_background: str) -> str:
+    """The unlabeled speech a row learned from: the run's background, the target's own (in-domain), or none."""
+    found = entry(frontend)
+    if found.in_domain:
+        return "in-domain: the fold's own training speakers"
+    return run_background if found.uses_background else "none"
+
+
+def row_label(frontend: str, background: str, speaker_norm: str, level: str, self_training: int,
+              adapter_mode: str = "concat") -> str:
+    """A row named for everything that made it: front-end, background (where it learns from one), adapter
+    mode (where not the default, the frozen vector beside the hidden layer), transfer."""
     parts = [frontend]
     found = entry(frontend)
-    if found.needs_background and not getattr(found, "per_fold_background", False) and "in-domain" not in frontend:
+    if found.uses_background and not found.in_domain and background != "none":
         parts[0] += f" @ {background}"
+    if found.settings == "adapter" and adapter_mode != "concat":
+        parts.append(f"{adapter_mode} layer only")
     parts.append(f"norm {speaker_norm}")
     if level != "segment":
         parts.append(f"{level} head")
@@ -70,12 +82,12 @@ def study_rows(runs: Sequence[StudyRun]) -> pd.DataFrame:
         raise AvspnetError(f"a gain report is per target; got runs of {', '.join(targets)}")
     frames: dict[str, pd.DataFrame] = {}
     for run in runs:
-        speaker_norm, level, rounds = transfer_facts(run.record.config)
+        speaker_norm, level, rounds, mode = transfer_facts(run.record.config)
         kind = background_kind(run.background)
         for frontend, rows in run.per_fold.groupby("frontend", sort=False):
-            label = row_label(frontend, kind, speaker_norm, level, rounds)
-            rows = rows.assign(frontend=label, run=run.name, background=kind if entry(frontend).uses_background
-                               else "none", speaker_norm=speaker_norm, level=level, self_training=rounds)
+            label = row_label(frontend, kind, speaker_norm, level, rounds, mode)
+            rows = rows.assign(frontend=label, run=run.name, background=row_background(frontend, kind),
+                               speaker_norm=speaker_norm, level=level, self_training=rounds)
             if label in frames:
                 _same_numbers(frames[label], rows, label)
                 continue
