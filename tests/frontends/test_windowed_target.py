@@ -1,8 +1,12 @@
 """A windowed target (clips joined per speaker, exact start_s/end_s) gives every front-end the vectors of its clips."""
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
+import torch
 
 from avspnet.corpora.manifest import make_manifest, read_manifest, write_manifest
 from avspnet.features.config import FeatureConfig
@@ -63,3 +67,20 @@ def test_windowed_target_gives_the_vectors_of_its_clips(targets, name, tmp_path)
                                         progress=False))
     expected = frontend.embed(plain, context)
     np.testing.assert_allclose(frontend.embed(windowed, context), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_whisper_in_worker_processes_gives_the_vectors_of_one_process(targets, tmp_path):
+    """workers > 1 encodes utterances in processes of one thread each: the same vectors, in the same rows."""
+    reason = entry("whisper-base").unavailable()
+    if reason:
+        pytest.skip(reason)
+    plain = targets[0]
+    # Eight utterances, so the pool really starts (fewer run in-process).
+    doubled = pd.concat([plain, plain.assign(utt_id=plain["utt_id"] + "b")], ignore_index=True)
+    one = EmbedContext(FeatureConfig(), tmp_path / "cache", Runtime.resolve("cpu", "fp32"), workers=1, progress=False)
+    segments = load_segments(doubled, one.features, one.cache_dir, 1, False)
+    frontend = build("whisper-base", BuildContext({}, lambda: None, tmp_path, one.runtime, progress=False))
+    threads = torch.get_num_threads()
+    pooled = frontend.embed(segments, replace(one, workers=2))
+    assert torch.get_num_threads() == threads
+    np.testing.assert_allclose(pooled, frontend.embed(segments, one), rtol=1e-5, atol=1e-5)

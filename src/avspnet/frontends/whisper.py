@@ -37,10 +37,11 @@ from tqdm import tqdm
 
 from ..configio import config_hash
 from ..errors import ModelFileError
+from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
 from ..proxy.transcribe import INSTALL_HINT, PARTS, model_dir
 from ..training.device import Runtime, autocast
-from .audio_spans import utterance_jobs
+from .audio_spans import per_utterance, utterance_jobs
 from .base import EmbedContext, FrontEnd, FrontEndUnavailable
 from .registry import REGISTRY, Entry, register
 from .whisper_torch import FORMAT_VERSION, load_encoder
@@ -192,6 +193,12 @@ class Whisper(FrontEnd):
         return np.concatenate(chunks)
 
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
+        """With several workers, utterances go to processes of one thread each (`UtteranceSpans`): on 2 cores
+        that beats one process's two threads, which wait on each other for the many small ops of a short
+        utterance (benchmarks/bench_whisper_pass.py); the vectors are the same either way."""
+        if context.workers > 1:
+            spans = UtteranceSpans(self.name, str(context.cache_dir), context.runtime.precision)
+            return per_utterance(spans, segments, context, self.dim, desc=self.name)
         out = np.zeros((len(segments), self.dim), dtype=np.float32)
         rate = context.features.sample_rate
         for window, rows, starts, ends in tqdm(utterance_jobs(segments, context), desc=self.name, unit="utt",
@@ -199,6 +206,31 @@ class Whisper(FrontEnd):
             samples = window.load(rate)
             out[rows] = pool_spans(self.utterance_frames(samples, context), starts, ends, len(samples))
         return out
+
+
+# One loaded encoder per size in each worker process.
+_LOADED: dict[str, Whisper] = {}
+
+
+@dataclass(frozen=True)
+class UtteranceSpans:
+    """One utterance's segment vectors in a worker process (picklable: the size by name, not its callables)."""
+
+    size: str
+    cache_dir: str
+    precision: str
+
+    def __call__(self, samples: np.ndarray, starts: np.ndarray, ends: np.ndarray, rate: int) -> np.ndarray:
+        if self.size not in _LOADED:
+            _LOADED[self.size] = Whisper(next(size for size in SIZES if size.name == self.size))
+        context = EmbedContext(FeatureConfig(sample_rate=rate), Path(self.cache_dir),
+                               Runtime.resolve("cpu", self.precision), progress=False)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return pool_spans(_LOADED[self.size].utterance_frames(samples, context), starts, ends, len(samples))
+        finally:
+            torch.set_num_threads(threads)
 
 
 _SUMMARY = {
