@@ -65,6 +65,7 @@ OUTPUTS = {
                                           "--out", str(out)]),
     "proxy-report": (True, lambda t, v, out: ["proxy-report", str(t / "m.csv"), "-o", str(out)]),
     "scaling-report": (True, lambda t, v, out: ["scaling-report", str(t / "run"), "-o", str(out)]),
+    "gain-report": (True, lambda t, v, out: ["gain-report", str(t / "run"), "-o", str(out)]),
     "synth": (True, lambda t, v, out: ["synth", str(out)]),
 }
 
