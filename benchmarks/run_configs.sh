@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run experiment configs in order, resumably: a config whose run folder is complete (.done newer than the
 # config) is skipped, and an interrupted one restarts with every cache warm (features, proxy labels,
-# pre-trained front-ends and adapters, embeddings). Prints the run folders (RUNS/<name>/<target>) last,
-# one per line after a line "RUN FOLDERS". Used by run_scaling.sh and run_unlabeled.sh.
+# pre-trained front-ends and adapters, embeddings). Prints only the run folders (RUNS/<name>/<target>) on
+# stdout, one per line, for done and skipped configs alike; progress goes to stderr. Used by
+# run_scaling.sh and run_unlabeled.sh.
 # Usage: benchmarks/run_configs.sh CONFIG...   Env: RUNS (default runs), AVS (the avspnet command).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,6 @@ for config in "$@"; do
   touch "$out/.done"
 done
 echo "configs done in $(( ($(date +%s) - start) / 60 )) min" >&2
-echo "RUN FOLDERS"
 for config in "$@"; do
   name=$(sed -n 's/^name: *//p' "$config" | head -1)
   for run in "$RUNS/$name"/*/; do [ -f "$run/run.json" ] && echo "${run%/}"; done

@@ -18,6 +18,7 @@ if [ $# -gt 0 ]; then configs=("$@"); else
 fi
 list=$(mktemp)
 benchmarks/run_configs.sh "${configs[@]}" > "$list"
-mapfile -t runs < <(sed '1,/^RUN FOLDERS$/d' "$list")
+mapfile -t runs < "$list"
+[ ${#runs[@]} -gt 0 ] || { echo "$0: no finished run folders under $RUNS" >&2; exit 1; }
 $AVS scaling-report "${runs[@]}" -o "$RESULTS"
 echo "report in $RESULTS/"

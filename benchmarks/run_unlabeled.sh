@@ -12,7 +12,8 @@ AVS=${AVS:-"${PYTHON:-.venv/bin/python} -m avspnet"}
 if [ $# -gt 0 ]; then configs=("$@"); else configs=(configs/unlabeled/*.yaml); fi
 list=$(mktemp)
 benchmarks/run_configs.sh "${configs[@]}" > "$list"
-mapfile -t runs < <(sed '1,/^RUN FOLDERS$/d' "$list")
+mapfile -t runs < "$list"
+[ ${#runs[@]} -gt 0 ] || { echo "$0: no finished run folders under $RUNS" >&2; exit 1; }
 for target in $(printf '%s\n' "${runs[@]}" | xargs -n1 basename | sort -u); do
   mine=()
   for run in "${runs[@]}"; do [ "$(basename "$run")" = "$target" ] && mine+=("$run"); done
