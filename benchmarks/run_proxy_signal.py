@@ -25,6 +25,7 @@ import pandas as pd
 from avspnet.cli import main as avspnet
 from avspnet.corpora import load_corpus
 from avspnet.corpora.manifest import read_manifest, write_manifest
+from avspnet.markdown import table_head, table_row
 from avspnet.proxy.report import fmt
 from avspnet.training.background import hide_gold_labels
 
@@ -144,15 +145,16 @@ def render(table: pd.DataFrame) -> str:
              "balanced accuracy of a logistic regression on the speaker-centred log-spectrogram mean and standard "
              "deviation, validated on held-out speakers; [95 % speaker-bootstrap intervals]. Signal: split-half "
              ">= 0.70 and the probe's interval above 0.5.", "",
-             "| background | utt. | hours | rankable speakers | split-half pitch | pitch spread (st) | "
-             "split-half intensity | intensity spread (dB) | split-half pitch+intensity | probe (pitch) | "
-             "probe (pitch+intensity) | arousal signal | split-half valence | lexicon coverage | probe (valence) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             *table_head(["background", "utt.", "hours", "rankable speakers", "split-half pitch", "pitch spread (st)",
+                          "split-half intensity", "intensity spread (dB)", "split-half pitch+intensity",
+                          "probe (pitch)", "probe (pitch+intensity)", "arousal signal", "split-half valence",
+                          "lexicon coverage", "probe (valence)"])]
     for r in table.itertuples():
-        lines.append(f"| [{r.background}]({r.folder}/report.md) | {r.utterances} | {r.hours:.2f} | {r.rankable_speakers} "
-                     f"| {r.split_half_pitch} | {r.spread_pitch_st} | {r.split_half_intensity} | {r.spread_intensity_db} "
-                     f"| {r.split_half_pitch_intensity} | {r.probe_arousal} | {r.probe_pitch_intensity} "
-                     f"| {r.arousal_signal} | {r.split_half_valence} | {r.lexicon_coverage} | {r.probe_valence} |")
+        lines.append(table_row([
+            f"[{r.background}]({r.folder}/report.md)", r.utterances, f"{r.hours:.2f}", r.rankable_speakers,
+            r.split_half_pitch, r.spread_pitch_st, r.split_half_intensity, r.spread_intensity_db,
+            r.split_half_pitch_intensity, r.probe_arousal, r.probe_pitch_intensity, r.arousal_signal,
+            r.split_half_valence, r.lexicon_coverage, r.probe_valence]))
     return "\n".join(lines) + "\n"
 
 

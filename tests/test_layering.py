@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "avspnet"
 # Shared helpers first, then the pipeline order; a package may import only itself and earlier ones.
-ORDER = ["errors", "log", "paths", "configio", "parallel", "audio", "content", "corpora", "features", "proxy", "ingest",
+ORDER = ["errors", "log", "paths", "configio", "markdown", "parallel", "audio", "content", "corpora", "features", "proxy", "ingest",
          "models", "training", "frontends", "evaluation", "downstream", "reports", "experiment", "commands", "cli",
          "__main__"]
 

@@ -17,7 +17,7 @@ from tests.reports.test_report_gain import make_run
 from avspnet.errors import AvspnetError
 from avspnet.reports.confusion import plot_confusions
 from avspnet.reports.gain_report import write_scaling_report
-from avspnet.reports.html import write_report_html
+from avspnet.reports.html import markdown_html, write_report_html
 from avspnet.reports.plots import plot_uar_vs_fraction
 from avspnet.reports.runinfo import BackgroundFacts, RunRecord, provenance, write_run_record
 from avspnet.reports.table3 import write_table3
@@ -184,3 +184,8 @@ def test_a_browser_renders_it_offline(run_folder, tmp_path):
     pixels = imread(shot)[..., :3]
     ink = (pixels.mean(axis=2) < 0.5).mean()  # share of dark pixels: text, table rules, figures
     assert pixels.std() > 0.05 and 0.002 < ink < 0.5
+
+
+def test_an_escaped_pipe_stays_in_its_cell():
+    page = Page(markdown_html("| row | UAR |\n|---|---|\n| whisper-base \\| norm mean | 68.0 |\n"))
+    assert page.rows() == [["row", "UAR"], ["whisper-base | norm mean", "68.0"]]

@@ -1,6 +1,7 @@
 """The unlabeled-speech gain report: rows named by run settings, pairing with the reference row, refusals."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -52,9 +53,9 @@ def test_gains_pair_rows_of_different_runs_by_fold(tmp_path):
     assert table.loc[("AVSpNET_a @ affect-varied: casia+urdu | norm mean", 1.0), "ci_high"] == pytest.approx(-0.03)
     assert np.isnan(table.loc[(REFERENCE, 0.25), "gain"])
     md = (tmp_path / "out" / "gain.md").read_text()
-    line = next(line for line in md.splitlines() if line.startswith("| whisper-base | norm none |"))
+    line = next(line for line in md.splitlines() if line.startswith(r"| whisper-base \| norm none |"))
     assert line.count("**-5.0 [-5.0, -5.0]**") == 2
-    assert f"| {REFERENCE} | 68.0<br>reference |" in md
+    assert f"| {REFERENCE.replace('|', chr(92) + '|')} | 68.0<br>reference |" in md
     assert {"gain.png", "plain.json", "normed.json"} <= {p.name for p in written}
 
 
@@ -70,3 +71,15 @@ def test_a_row_met_twice_must_agree_and_the_reference_must_exist(tmp_path):
     casia = make_run(tmp_path, "casia", base, {"whisper-base": 0.0}, target="casia")
     with pytest.raises(AvspnetError, match="per target"):
         write_gain_report([one, casia], tmp_path / "out3", n_boot=50)
+
+
+def test_row_labels_holding_a_pipe_keep_every_value_under_its_header(tmp_path):
+    base = np.array([0.5, 0.7, 0.6])
+    plain = make_run(tmp_path, "plain", base, {"whisper-base": 0.0})
+    normed = make_run(tmp_path, "normed", base, {"whisper-base": 0.05}, transfer={"speaker_norm": "mean"})
+    write_gain_report([plain, normed], tmp_path / "out", n_boot=50)
+    md = (tmp_path / "out" / "gain.md").read_text()
+    table = [line for line in md.splitlines() if line.startswith("|")]
+    assert " | " in REFERENCE and len(table) == 4
+    widths = [len(re.split(r"(?<!\\)\|", line)) for line in table]
+    assert widths == [widths[0]] * len(table), table

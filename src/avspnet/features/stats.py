@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..markdown import table_head, table_row
 from .config import FeatureConfig
 
 
@@ -41,17 +42,16 @@ def _counts(values: pd.Series) -> dict[str, int]:
 
 
 def format_stats(name: str, stats: dict) -> str:
-    lines = [
-        f"| {name} | value |", "|---|---|",
-        f"| utterances | {stats['utterances']} |",
-        f"| segments (810 ms) | {stats['segments']} |",
-        f"| hours | {stats['hours']:.2f} |",
-        f"| speakers | {stats['speakers']} |",
-        f"| groups | {stats['groups']} |",
-        f"| utterances shorter than one segment | {stats['short_utterances']} |",
-        f"| with transcript | {stats['with_transcript']} |",
-    ]
+    lines = table_head([name, "value"]) + [table_row(row) for row in [
+        ("utterances", stats["utterances"]),
+        ("segments (810 ms)", stats["segments"]),
+        ("hours", f"{stats['hours']:.2f}"),
+        ("speakers", stats["speakers"]),
+        ("groups", stats["groups"]),
+        ("utterances shorter than one segment", stats["short_utterances"]),
+        ("with transcript", stats["with_transcript"]),
+    ]]
     for task in ("arousal", "valence", "emotion4", "emotion"):
         counts = ", ".join(f"{k} {v}" for k, v in stats[task].items()) or "none"
-        lines.append(f"| {task} | {counts} |")
+        lines.append(table_row([task, counts]))
     return "\n".join(lines)

@@ -16,6 +16,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import balanced_accuracy_score
 
+from ..markdown import table_head, table_row
+
 TASKS = {"arousal": ("low", "high"), "valence": ("negative", "positive")}
 
 
@@ -93,13 +95,12 @@ def fmt(value: float, digits: int = 4) -> str:
 
 def render_markdown(name: str, results: list[Agreement], emotions: pd.DataFrame, plot: str, speakers: str) -> str:
     lines = [f"# Proxy-label validity: {name}", "",
-             "| task | UAR vs gold | utterances compared | with gold label | proxy-labelled fraction |",
-             "|---|---|---|---|---|"]
-    lines += [f"| {r.task} | {fmt(r.uar)} | {r.n_compared} | {r.n_gold} | {r.coverage:.3f} |" for r in results]
+             *table_head(["task", "UAR vs gold", "utterances compared", "with gold label", "proxy-labelled fraction"])]
+    lines += [table_row([r.task, fmt(r.uar), r.n_compared, r.n_gold, f"{r.coverage:.3f}"]) for r in results]
     lines += ["", "UAR = balanced accuracy over utterances with both a gold and a proxy label.", "",
-              "## Mean proxy score per gold emotion", "", "| emotion | utterances | arousal score | valence score |",
-              "|---|---|---|---|"]
-    lines += [f"| {r.emotion} | {r.utterances} | {fmt(r.arousal_score)} | {fmt(r.valence_score)} |"
+              "## Mean proxy score per gold emotion", "",
+              *table_head(["emotion", "utterances", "arousal score", "valence score"])]
+    lines += [table_row([r.emotion, r.utterances, fmt(r.arousal_score), fmt(r.valence_score)])
               for r in emotions.itertuples()]
     lines += ["", f"![score distributions per gold class]({plot})", "", f"Per-speaker agreement: [{speakers}]({speakers})", ""]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import CorpusError
+from ..markdown import table_head, table_row
 from .cache import acoustic_values
 from .config import GAINS, ProxyConfig
 from .labels import arousal_labels, baseline_keys
@@ -84,21 +85,19 @@ def _pivot(table: pd.DataFrame, value: str) -> pd.DataFrame:
 def render_markdown(table: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str:
     """UAR and labelled-percentage tables (feature set x corpus/gain), worst cases, and the pick."""
     uar, labelled = _pivot(table, "uar"), _pivot(table, "labelled")
-    header = "| features | " + " | ".join(f"{c} {GAIN_NAMES[g]}" for c, g in uar.columns)
-    rule = "|---" * (len(uar.columns) + 1) + "|"
+    header = ["features", *(f"{c} {GAIN_NAMES[g]}" for c, g in uar.columns)]
     worst_all = worst_case(table).set_index("features")
     worst_kept = worst_case(table, exclude).set_index("features") if exclude else None
-    extra = " | worst | worst without " + ", ".join(exclude) if exclude else " | worst"
-    lines = ["## Arousal UAR vs gold", "", header + extra + " |", rule + "---|" * (2 if exclude else 1)]
+    extra = ["worst", "worst without " + ", ".join(exclude)] if exclude else ["worst"]
+    lines = ["## Arousal UAR vs gold", "", *table_head(header + extra)]
     for features, row in uar.iterrows():
         cells = [fmt(v, 3) for v in row]
         cells.append(f"**{fmt(worst_all.loc[features, 'worst_uar'], 3)}**")
         if worst_kept is not None:
             cells.append(fmt(worst_kept.loc[features, "worst_uar"], 3))
-        lines.append(f"| {features} | " + " | ".join(cells) + " |")
-    lines += ["", "## Labelled (%)", "", header + " |", rule]
-    lines += [f"| {features} | " + " | ".join(f"{100 * v:.1f}" for v in row) + " |"
-              for features, row in labelled.iterrows()]
+        lines.append(table_row([features, *cells]))
+    lines += ["", "## Labelled (%)", "", *table_head(header)]
+    lines += [table_row([features, *(f"{100 * v:.1f}" for v in row)]) for features, row in labelled.iterrows()]
     lines += ["", f"Best worst case: {_pick(worst_all)}."]
     if worst_kept is not None:
         lines.append(f"Without {', '.join(exclude)}: {_pick(worst_kept)}.")

@@ -42,6 +42,7 @@ from ..errors import AudioError, ConfigError, CorpusError
 from ..features.cache import extract_features
 from ..features.config import FeatureConfig
 from ..log import get_logger
+from ..markdown import table_head, table_row
 from .acoustic import FEATURE_COLUMNS, MEASURES
 from .cache import acoustic_values
 from .config import AROUSAL_PRESETS, AcousticConfig, ProxyConfig
@@ -543,17 +544,17 @@ def render_signal(report: SignalReport, plot: str, csv: str) -> str:
             else "none: the signal needs none")
     lines = [f"## Proxy signal: {report.background}", "",
              f"{report.utterances} utterances, {report.speakers} speakers; gold labels: {gold}.", "",
-             "| task | proxy label | in use | labelled | split-half agreement [95% CI] | kappa | half r | "
-             "Spearman-Brown | within-speaker spread | rankable speakers | probe BA, speaker-centred [95% CI] | "
-             "probe BA, raw [95% CI] | lexicon coverage | signal |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             *table_head(["task", "proxy label", "in use", "labelled", "split-half agreement [95% CI]", "kappa",
+                          "half r", "Spearman-Brown", "within-speaker spread", "rankable speakers",
+                          "probe BA, speaker-centred [95% CI]", "probe BA, raw [95% CI]", "lexicon coverage",
+                          "signal"])]
     for r in report.rows:
         spread = f"{fmt(r.spread, 2)} {r.spread_unit}" if r.spread_unit else "n/a"
-        lines.append(f"| {r.task} | {r.label} | {'yes' if r.in_use else ''} | {r.labelled} | "
-                     f"{r.split_half.text()} (n={r.halves_compared}) | {fmt(r.kappa, 2)} | {fmt(r.half_spearman, 2)} | "
-                     f"{fmt(r.spearman_brown, 2)} | {spread} | {r.rankable_speakers}/{r.speakers} "
-                     f"({r.rankable_utterances:.0%} of utt.) | {r.probe.text()} | {r.probe_raw.text()} | "
-                     f"{fmt(r.lexicon_coverage, 2)} | {'yes' if r.carries_signal(c) else 'no'} |")
+        lines.append(table_row([
+            r.task, r.label, "yes" if r.in_use else "", r.labelled, f"{r.split_half.text()} (n={r.halves_compared})",
+            fmt(r.kappa, 2), fmt(r.half_spearman, 2), fmt(r.spearman_brown, 2), spread,
+            f"{r.rankable_speakers}/{r.speakers} ({r.rankable_utterances:.0%} of utt.)", r.probe.text(),
+            r.probe_raw.text(), fmt(r.lexicon_coverage, 2), "yes" if r.carries_signal(c) else "no"]))
     lines += ["", verdict(report), "",
               "Split-half: each utterance's two halves are measured, ranked within the speaker among the same "
               "halves and binarised as the proxy does (valence: the two halves of the transcript's words); "
@@ -568,10 +569,10 @@ def render_signal(report: SignalReport, plot: str, csv: str) -> str:
               f"({c.bootstrap} resamples).", ""]
     if len(report.lexicon_pairs):
         lines += ["### Agreement between lexicons (valence labels from each lexicon alone)", "",
-                  "| lexicon A | lexicon B | coverage A | coverage B | compared | agreement | kappa |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [f"| {p.lexicon_a} | {p.lexicon_b} | {fmt(p.coverage_a, 2)} | {fmt(p.coverage_b, 2)} | {p.compared} "
-                  f"| {fmt(p.agreement, 2)} | {fmt(p.kappa, 2)} |" for p in report.lexicon_pairs.itertuples()]
+                  *table_head(["lexicon A", "lexicon B", "coverage A", "coverage B", "compared", "agreement",
+                               "kappa"])]
+        lines += [table_row([p.lexicon_a, p.lexicon_b, fmt(p.coverage_a, 2), fmt(p.coverage_b, 2), p.compared,
+                             fmt(p.agreement, 2), fmt(p.kappa, 2)]) for p in report.lexicon_pairs.itertuples()]
         lines.append("")
     lines += [*(f"Note: {n}." for n in report.notes), "", f"![proxy signal]({plot})", "", f"Table: [{csv}]({csv})", ""]
     return "\n".join(lines)

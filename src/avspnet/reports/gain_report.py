@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import AvspnetError
 from ..evaluation.tasks import task_names
+from ..markdown import table_head, table_row
 from .figure import new_figure, save_png
 from .gain import BASELINE, N_BOOTSTRAP, study_gains
 from .html import write_report_html
@@ -26,6 +27,8 @@ from .summary import ordered
 PLOT_FRACTIONS = (0.25, 1.0)
 # Marks a cell whose bootstrap interval is degenerate (too few folds: see gain.bootstrap_is_range).
 RANGE_MARK = "†"
+PRETRAINING_HEADER = ("Network", "Hours", "Background", "Speakers", "Segments", "Front-end", "Phase", "Budget",
+                      "Epochs", "Steps", "Train loss", "Val loss", "Proxy val acc")
 
 
 def points(value: float, signed: bool = True) -> str:
@@ -80,7 +83,7 @@ def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_orde
                      "interval is only the range of the per-fold differences, not a 95 % interval.")
     lines.append("")
     header = ["Front-end", "Task", "Labels"] + [_hours_label(h) for h in rungs]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += table_head(header)
     cells = {(r.frontend, r.task, r.fraction, r.hours): r for r in rows.itertuples()}
     frontends = ordered(rows["frontend"], list(dict.fromkeys([BASELINE, *frontends_order])))
     for frontend in frontends:
@@ -97,7 +100,7 @@ def gain_markdown(table: pd.DataFrame, target: str, network: str, frontends_orde
                         mark = RANGE_MARK if _is_range(cell.ci_is_range) else ""
                         out.append(f"{points(cell.gain)} [{points(cell.ci_low)}, {points(cell.ci_high)}]{mark}")
                 if any(value != "–" for value in out):
-                    lines.append("| " + " | ".join([frontend, task, f"{100 * fraction:g}%", *out]) + " |")
+                    lines.append(table_row([frontend, task, f"{100 * fraction:g}%", *out]))
     return "\n".join(lines) + "\n"
 
 
@@ -152,15 +155,13 @@ def pretraining_markdown(frame: pd.DataFrame) -> str:
              ("- Losses and proxy-validation accuracy of the epoch each phase kept (lowest validation loss); "
               "the validation split holds out whole background speakers. Accuracy only where the phase trains "
               "the proxy head (W_*, AVSpNET_*); AE's loss is the reconstruction MSE."), "",
-             ("| Network | Hours | Background | Speakers | Segments | Front-end | Phase | Budget | Epochs | Steps "
-              "| Train loss | Val loss | Proxy val acc |"), "|" + "---|" * 13]
+             *table_head(PRETRAINING_HEADER)]
     for r in frame.itertuples():
-        lines.append(f"| {r.network} | {r.hours:.2f} | {r.background} | {r.speakers} | {r.segments} | {r.frontend} "
-                     f"| {r.phase} "
-                     f"| {r.budget} | {r.epochs} | {r.steps} | {number(r.train_loss)} | {number(r.val_loss)} "
-                     f"| {number(r.val_acc, 3)} |")
+        lines.append(table_row([r.network, f"{r.hours:.2f}", r.background, r.speakers, r.segments, r.frontend,
+                                r.phase, r.budget, r.epochs, r.steps, number(r.train_loss), number(r.val_loss),
+                                number(r.val_acc, 3)]))
     if frame.empty:
-        lines.append("|" + " – |" * 13)
+        lines.append(table_row(["–"] * len(PRETRAINING_HEADER)))
     return "\n".join(lines) + "\n"
 
 

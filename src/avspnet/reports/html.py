@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AvspnetError
+from ..markdown import row_cells
 from .runinfo import background_names, read_run_json
 
 REPORT = "report.html"
@@ -52,10 +53,6 @@ def _inline(text: str) -> str:
     return _CODE.sub(r"<code>\1</code>", _BOLD.sub(r"<strong>\1</strong>", html.escape(text)))
 
 
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
 def markdown_html(text: str) -> str:
     """The Markdown subset the report files are written in: headings, bullet lists, pipe tables, paragraphs."""
     out: list[str] = []
@@ -78,7 +75,7 @@ def markdown_html(text: str) -> str:
         elif line.lstrip().startswith("|"):
             block = []
             while i < len(lines) and lines[i].lstrip().startswith("|"):
-                block.append(_cells(lines[i]))
+                block.append(row_cells(lines[i]))
                 i += 1
             body = [row for row in block[1:] if not all(re.fullmatch(r":?-+:?", cell) for cell in row)]
             out.append(_table(block[0], body, markup=True))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.tasks import known_chance, task_names
+from ..markdown import table_head, table_row
 from .summary import cell_stats, check_results, ordered, summarise, task_metric
 
 MISSING = "–"
@@ -164,13 +165,13 @@ def table3_markdown(results: pd.DataFrame, title: str, notes: Sequence[str] = ()
     lines += [f"- {line}." for line in _fold_lines(results, tasks)]
     mixed = len({task_metric(task) for task in tasks}) > 1
     header = ["Front-end"] + [_column_label(task, fraction, mixed) for task, fraction in columns]
-    lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["", *table_head(header)]
     for frontend in frontends:
         row = [frontend]
         for task, fraction in columns:
             cell = display.loc[frontend, (task, fraction)]
             row.append(f"**{cell}**" if (frontend, task, fraction) in best else cell)
-        lines.append("| " + " | ".join(row) + " |")
+        lines.append(table_row(row))
     return "\n".join(lines) + "\n"
 
 

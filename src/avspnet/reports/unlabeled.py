@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import AvspnetError
 from ..frontends import entry
+from ..markdown import table_head, table_row
 from .figure import new_figure, save_png
 from .gain import N_BOOTSTRAP, paired_gains
 from .gain_report import points
@@ -120,12 +121,11 @@ def unlabeled_gains(rows: pd.DataFrame, reference: str = REFERENCE, seed: int = 
 def gain_markdown(table: pd.DataFrame, target: str, reference: str, notes: Sequence[str] = ()) -> str:
     """One table per target: each row's UAR and its gain over the reference, [95 % bootstrap interval]."""
     cells = list(dict.fromkeys(zip(table["task"], table["fraction"])))
-    head = " | ".join(f"{task} {100 * fraction:g} %" for task, fraction in cells)
     lines = [f"# {target}: gain over `{reference}`", "",
              "UAR % (mean over folds); below it the paired per-fold gain over the reference in points, "
              "[95 % bootstrap interval over folds]; **bold** where the interval excludes 0.", "",
              *[f"- {note}" for note in notes], "" if notes else None,
-             f"| row | {head} |", "|---" * (len(cells) + 1) + "|"]
+             *table_head(["row", *(f"{task} {100 * fraction:g} %" for task, fraction in cells)])]
     for row, group in table.groupby("row", sort=False):
         by_cell = {(r.task, r.fraction): r for r in group.itertuples()}
         values = []
@@ -139,7 +139,7 @@ def gain_markdown(table: pd.DataFrame, target: str, reference: str, notes: Seque
                 gain = f"{points(r.gain)} [{points(r.ci_low)}, {points(r.ci_high)}]"
                 sure = not math.isnan(r.ci_low) and (r.ci_low > 0 or r.ci_high < 0)
                 values.append(f"{points(r.uar, False)}<br>{'**' + gain + '**' if sure else gain}")
-        lines.append(f"| {row} | {' | '.join(values)} |")
+        lines.append(table_row([row, *values]))
     return "\n".join(line for line in lines if line is not None) + "\n"
 
 
