@@ -15,6 +15,9 @@ import os
 import time
 from pathlib import Path
 
+import pandas as pd
+
+from ..audio import audio_info, manifest_windows
 from ..configio import load_yaml
 from ..content import default_cache_dir
 from ..corpora.manifest import read_manifest
@@ -68,9 +71,21 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     done = Whisper(sizes[args.frontend]).stored_pass(segments, context)
     seconds = time.perf_counter() - start
-    audio_s = float(segments.utterances["duration_s"].iloc[list(done.computed)].sum())
+    audio_s = audio_seconds(segments.utterances.iloc[list(done.computed)])
     rtf = f"RTF {seconds / audio_s:.3f}" if audio_s else "nothing to encode"
     print(f"{args.frontend} ({runtime.precision}): {len(done.computed)} utterances computed, {done.reused} reused; "
           f"{audio_s:.1f} s of audio in {seconds:.1f} s ({rtf}); {segments.skips.summary()}; "
           f"store {cache_dir / 'frontends' / 'utterances'}")
     return 0
+
+
+def audio_seconds(utterances: pd.DataFrame) -> float:
+    """Seconds of audio in the rows: their duration_s, else their window, else the file's header."""
+    total = 0.0
+    for window, duration in zip(manifest_windows(utterances), utterances["duration_s"]):
+        if pd.notna(duration):
+            total += float(duration)
+        else:
+            end = window.end_s if window.end_s is not None else audio_info(window.path).duration_s
+            total += end - (window.start_s or 0.0)
+    return total
