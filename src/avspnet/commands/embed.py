@@ -24,7 +24,7 @@ from ..corpora.manifest import read_manifest
 from ..errors import ConfigError
 from ..features.cache import manifest_shard
 from ..features.config import FeatureConfig
-from ..features.dataset import segment_layout
+from ..features.dataset import load_segments
 from ..frontends.base import EmbedContext, FrontEndUnavailable
 from ..frontends.whisper import ENCODERS, SIZES, Whisper
 from ..training.device import PRECISIONS, Runtime
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if reason:
         raise FrontEndUnavailable(f"{args.frontend} {reason}")
     cache_dir = Path(args.cache_dir or default_cache_dir())
-    segments = segment_layout(manifest, features, cache_dir, args.workers, not args.quiet)
+    segments = load_segments(manifest, features, cache_dir, args.workers, not args.quiet, cut=False)
     context = EmbedContext(features, cache_dir, runtime, args.workers or os.cpu_count() or 1, not args.quiet)
     start = time.perf_counter()
     done = Whisper(sizes[args.frontend]).stored_pass(segments, context)

@@ -54,14 +54,21 @@ def load_segments(
     cache_dir: Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    cut: bool = True,
 ) -> SegmentSet:
     """Features from the cache (computed on a miss), cut into segments and stored once per content and config.
 
     Segment counts come from the cached spectrograms' headers, so a warm
     run reads no spectrogram; a cold one streams them into the store one
-    utterance at a time.
+    utterance at a time. `cut=False` gives the same utterances and rows
+    without cutting or storing the spectrograms, for a pass over the audio
+    alone (`avspnet embed` on a shard would otherwise write a segment store
+    of the shard that no run reads): its `segments` is an (n, 0)
+    placeholder, and it has no key.
     """
     sources, counts, kept, skips = _counted(manifest, config, cache_dir, workers, progress)
+    if not cut:
+        return _segment_set(np.zeros((sum(counts), 0), dtype=np.float32), counts, kept, manifest, skips, "")
     key = content_hash({"features": config_hash(config), "audio": [p.stem for p in sources]})
     target = Path(cache_dir or default_cache_dir()) / "segments" / f"{key}.npy"
     store = cached_store(target, (sum(counts), config.n_bins, config.segment_frames))
@@ -70,20 +77,6 @@ def load_segments(
         store = SegmentStore.open(write_store(target, blocks, sum(counts), (config.n_bins, config.segment_frames)))
     get_logger("features").info("%d segments from %d utterances; %s", len(store), len(kept), skips.summary())
     return _segment_set(store, counts, kept, manifest, skips, key)
-
-
-def segment_layout(
-    manifest: pd.DataFrame,
-    config: FeatureConfig = FeatureConfig(),
-    cache_dir: Path | None = None,
-    workers: int | None = None,
-    progress: bool = True,
-) -> SegmentSet:
-    """The segments `load_segments` gives (the same utterances and rows), without cutting or storing their
-    spectrograms: for a pass over the audio alone (`avspnet embed` on a shard), which would otherwise write a
-    segment store of the shard that no run reads. Its `segments` is an (n, 0) placeholder, and it has no key."""
-    _, counts, kept, skips = _counted(manifest, config, cache_dir, workers, progress)
-    return _segment_set(np.zeros((sum(counts), 0), dtype=np.float32), counts, kept, manifest, skips, "")
 
 
 def _counted(manifest: pd.DataFrame, config: FeatureConfig, cache_dir: Path | None, workers: int | None,
