@@ -2,6 +2,7 @@
 interrupted pass resumes; vectors of other spans or an unusable entry are never read."""
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -54,6 +55,18 @@ def test_a_second_pass_reads_every_utterance_from_the_store(tiny_whisper, target
     assert again.computed == () and again.reused == 4 and len(encoded) == 4
     np.testing.assert_array_equal(again.vectors, first.vectors)
     np.testing.assert_array_equal(tiny_whisper.embed(segments, context), first.vectors)
+
+
+def test_a_timed_pass_neither_reads_nor_fills_the_store(tiny_whisper, target, encoded, tmp_path):
+    """What the run's estimate times (`stored=False`) is the encoder's work, wherever a store holds vectors."""
+    segments, context = target
+    first = tiny_whisper.stored_pass(segments, context)
+    timed = tiny_whisper.stored_pass(segments, replace(context, stored=False))
+    assert timed.computed == (0, 1, 2, 3) and len(encoded) == 8
+    np.testing.assert_array_equal(timed.vectors, first.vectors)
+    elsewhere = replace(context, cache_dir=tmp_path / "elsewhere", stored=False)
+    tiny_whisper.stored_pass(segments, elsewhere)
+    assert not (elsewhere.cache_dir / ROOT).exists()
 
 
 def test_an_interrupted_pass_resumes_from_what_it_stored(tiny_whisper, target, encoded, monkeypatch):

@@ -43,6 +43,8 @@ class EmbedContext:
     runtime: Runtime
     workers: int = 1
     progress: bool = True
+    # Whether a front-end with a per-utterance store (Whisper) reads and fills it; off where a pass is timed.
+    stored: bool = True
 
 
 @dataclass(frozen=True)

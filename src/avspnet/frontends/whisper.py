@@ -203,7 +203,7 @@ class Whisper(FrontEnd):
         With several workers, utterances go to processes of one thread each (`UtteranceSpans`): on 2 cores
         that beats one process's two threads, which wait on each other for the many small ops of a short
         utterance (benchmarks/bench_whisper_pass.py); the vectors are the same either way."""
-        store = UtteranceStore.of(self, context)
+        store = UtteranceStore.of(self, context) if context.stored else None
         if context.workers > 1:
             spans = UtteranceSpans(self.name, str(context.cache_dir), context.runtime.precision)
             return per_utterance(spans, segments, context, self.dim, self.name, store)
