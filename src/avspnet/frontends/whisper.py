@@ -16,7 +16,9 @@ short input differ from the padded ones (they are not CTranslate2's numbers).
 Each utterance is encoded on its own (longer ones in consecutive 30 s
 windows), never packed with another, whose context would leak into its
 frames. A segment's vector is the mean of the 20 ms encoder frames inside
-its sample span.
+its sample span. Each utterance's vectors are stored as soon as they are
+computed (`utterance_store`), so a pass resumes, and `avspnet embed
+--shard K/N` splits it across machines.
 """
 
 from __future__ import annotations
