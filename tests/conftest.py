@@ -111,3 +111,25 @@ def _video_stream(out, path: Path):
     stream = out.add_stream("libvpx" if path.suffix == ".webm" else "mpeg4", rate=10)
     stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
     return stream
+
+
+@pytest.fixture
+def small_env(monkeypatch, tmp_path):
+    """$AVSPNET_WHISPER_SMALL names a tiny 768-wide CTranslate2 Whisper encoder (seeded weights)."""
+    from tests.frontends.ctranslate2_files import whisper_model
+
+    from avspnet.frontends import whisper
+
+    folder = whisper_model(tmp_path / "small", 768)
+    monkeypatch.setenv(whisper.SMALL_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def tiny_whisper(small_env):
+    """whisper-small on the tiny encoder (a Whisper pass in milliseconds); skipped without the ASR runtime."""
+    from avspnet.frontends import whisper
+
+    if whisper._missing(whisper.RUNTIME_PACKAGES):
+        pytest.skip(whisper._missing(whisper.RUNTIME_PACKAGES))
+    return whisper.Whisper(whisper.SMALL)

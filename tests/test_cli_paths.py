@@ -34,7 +34,7 @@ def _manifest(tmp_path: Path, voice) -> Path:
 
 # Arguments that parse; the cache is checked before a command reads any of them.
 CACHE_ARGV = {
-    "demo": [], "experiment": ["c.yaml"], "features": ["m.csv"], "ingest": ["a.wav"], "proxy": ["m.csv"],
+    "demo": [], "embed": ["m.csv", "--frontend", "whisper-base"], "experiment": ["c.yaml"], "features": ["m.csv"], "ingest": ["a.wav"], "proxy": ["m.csv"],
     "proxy-report": ["m.csv"], "pretrain": ["--manifest", "m.csv", "--frontend", "AE", "--out", "o"],
     "transcribe": ["m.csv"], "predict": ["m.pt", "a.wav"],
 }
@@ -101,6 +101,9 @@ def test_an_output_of_the_wrong_kind_is_one_line(command, tmp_path, voice, capsy
 FOLDER_FOR_FILE = [
     ("predict-model", lambda t, v, d: ["predict", str(d), str(v(t / "a.wav"))], "model file {d} is a folder"),
     ("predict-audio", lambda t, v, d: ["predict", str(_saved_model(t / "m.pt")), str(d)], "no audio or video files in {d}"),
+    ("embed-manifest", lambda t, v, d: ["embed", str(d), "--frontend", "whisper-base"], "manifest {d} is a folder"),
+    ("embed-config", lambda t, v, d: ["embed", str(_manifest(t, v)), "--frontend", "whisper-base", "--config", str(d)],
+     "config file {d} is a folder"),
     ("features-manifest", lambda t, v, d: ["features", str(d)], "manifest {d} is a folder"),
     ("features-config", lambda t, v, d: ["features", str(_manifest(t, v)), "--config", str(d)],
      "config file {d} is a folder"),

@@ -115,14 +115,6 @@ def test_whisper_base_keeps_its_content_hash():
     assert build_by_name("whisper-base").content_hash() == before
 
 
-@pytest.fixture
-def small_env(monkeypatch, tmp_path):
-    """$AVSPNET_WHISPER_SMALL names a tiny 768-wide CTranslate2 Whisper encoder."""
-    folder = whisper_model(tmp_path / "small", 768)
-    monkeypatch.setenv(whisper.SMALL_ENV, str(folder))
-    return folder
-
-
 def test_whisper_small_refuses_cleanly_without_its_model(monkeypatch, tmp_path):
     monkeypatch.delenv(whisper.SMALL_ENV, raising=False)
     with pytest.raises(FrontEndUnavailable, match="whisper-small needs a Whisper-small model: set AVSPNET_WHISPER_SMALL"

@@ -70,17 +70,22 @@ def test_windowed_target_gives_the_vectors_of_its_clips(targets, name, tmp_path)
 
 
 def test_whisper_in_worker_processes_gives_the_vectors_of_one_process(targets, tmp_path):
-    """workers > 1 encodes utterances in processes of one thread each: the same vectors, in the same rows."""
+    """workers > 1 encodes utterances in processes of one thread each: the same vectors, in the same rows. Each
+    worker stores the utterances it encodes, and a second pass reads them all."""
     reason = entry("whisper-base").unavailable()
     if reason:
         pytest.skip(reason)
-    plain = targets[0]
-    # Eight utterances, so the pool really starts (fewer run in-process).
-    doubled = pd.concat([plain, plain.assign(utt_id=plain["utt_id"] + "b")], ignore_index=True)
+    # Eight utterances of distinct audio (clips and windows of the joined files), so the pool really starts
+    # (fewer run in-process, and an utterance of the same audio and spans is encoded once).
+    both = pd.concat(targets, ignore_index=True).assign(utt_id=[f"u{i}" for i in range(2 * len(CLIPS))])
     one = EmbedContext(FeatureConfig(), tmp_path / "cache", Runtime.resolve("cpu", "fp32"), workers=1, progress=False)
-    segments = load_segments(doubled, one.features, one.cache_dir, 1, False)
+    segments = load_segments(both, one.features, one.cache_dir, 1, False)
     frontend = build("whisper-base", BuildContext({}, lambda: None, tmp_path, one.runtime, progress=False))
     threads = torch.get_num_threads()
-    pooled = frontend.embed(segments, replace(one, workers=2))
-    assert torch.get_num_threads() == threads
-    np.testing.assert_allclose(pooled, frontend.embed(segments, one), rtol=1e-5, atol=1e-5)
+    pooled = frontend.stored_pass(segments, replace(one, workers=2))
+    assert torch.get_num_threads() == threads and len(pooled.computed) == 8
+    alone = replace(one, cache_dir=tmp_path / "another-cache")
+    np.testing.assert_allclose(pooled.vectors, frontend.embed(segments, alone), rtol=1e-5, atol=1e-5)
+    again = frontend.stored_pass(segments, replace(one, workers=2))
+    assert again.computed == () and again.reused == 8
+    np.testing.assert_array_equal(again.vectors, pooled.vectors)

@@ -57,7 +57,8 @@ def estimate_seconds(config: ExperimentConfig, background, target, splits: list[
                      context: BuildContext) -> dict[str, float]:
     """Upper-bound seconds per stage: pretrain, embed, transfer grid."""
     quiet = replace(context, progress=False)
-    embed_context = EmbedContext(config.features, context.cache_dir, context.runtime, workers=1, progress=False)
+    embed_context = EmbedContext(config.features, context.cache_dir, context.runtime, workers=1, progress=False,
+                                 stored=False)
     n_folds = len({split.fold for split in splits})
     pretrain_s = embed_s = 0.0
     dims = []

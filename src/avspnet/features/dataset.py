@@ -54,13 +54,34 @@ def load_segments(
     cache_dir: Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    cut: bool = True,
 ) -> SegmentSet:
     """Features from the cache (computed on a miss), cut into segments and stored once per content and config.
 
     Segment counts come from the cached spectrograms' headers, so a warm
     run reads no spectrogram; a cold one streams them into the store one
-    utterance at a time.
+    utterance at a time. `cut=False` gives the same utterances and rows
+    without cutting or storing the spectrograms, for a pass over the audio
+    alone (`avspnet embed` on a shard would otherwise write a segment store
+    of the shard that no run reads): its `segments` is an (n, 0)
+    placeholder, and it has no key.
     """
+    sources, counts, kept, skips = _counted(manifest, config, cache_dir, workers, progress)
+    if not cut:
+        return _segment_set(np.zeros((sum(counts), 0), dtype=np.float32), counts, kept, manifest, skips, "")
+    key = content_hash({"features": config_hash(config), "audio": [p.stem for p in sources]})
+    target = Path(cache_dir or default_cache_dir()) / "segments" / f"{key}.npy"
+    store = cached_store(target, (sum(counts), config.n_bins, config.segment_frames))
+    if store is None:
+        blocks = (cut_segments(np.load(p), config) for p in sources)
+        store = SegmentStore.open(write_store(target, blocks, sum(counts), (config.n_bins, config.segment_frames)))
+    get_logger("features").info("%d segments from %d utterances; %s", len(store), len(kept), skips.summary())
+    return _segment_set(store, counts, kept, manifest, skips, key)
+
+
+def _counted(manifest: pd.DataFrame, config: FeatureConfig, cache_dir: Path | None, workers: int | None,
+             progress: bool) -> tuple[list[Path], list[int], list[int], SkipLog]:
+    """(cached spectrogram, segment count, manifest row) of every utterance with a segment, and the skips."""
     index = extract_features(manifest, config, cache_dir, workers, progress)
     skips = index.skips
     sources, counts, kept = [], [], []
@@ -77,15 +98,13 @@ def load_segments(
         kept.append(row)
     if not sources:
         raise CorpusError(f"no segments: every utterance was skipped ({skips.summary()})")
-    key = content_hash({"features": config_hash(config), "audio": [p.stem for p in sources]})
-    target = Path(cache_dir or default_cache_dir()) / "segments" / f"{key}.npy"
-    store = cached_store(target, (sum(counts), config.n_bins, config.segment_frames))
-    if store is None:
-        blocks = (cut_segments(np.load(p), config) for p in sources)
-        store = SegmentStore.open(write_store(target, blocks, sum(counts), (config.n_bins, config.segment_frames)))
-    get_logger("features").info("%d segments from %d utterances; %s", len(store), len(kept), skips.summary())
+    return sources, counts, kept, skips
+
+
+def _segment_set(segments: SegmentStore | np.ndarray, counts: list[int], kept: list[int], manifest: pd.DataFrame,
+                 skips: SkipLog, key: str) -> SegmentSet:
     return SegmentSet(
-        segments=store,
+        segments=segments,
         utt_index=np.repeat(np.arange(len(kept)), counts),
         utterances=manifest.iloc[kept].reset_index(drop=True),
         skips=skips,

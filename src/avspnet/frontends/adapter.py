@@ -168,7 +168,7 @@ def _training_seconds(encoder_name: str, recipe: str, in_domain: bool, context: 
     encoder = build(encoder_name, context)
     if (adapter_dir(context.name, _settings(context, recipe), background, encoder, context) / ADAPTER_FILE).is_file():
         return 0.0
-    embed_context = EmbedContext(background.features, context.cache_dir, context.runtime, progress=False)
+    embed_context = EmbedContext(background.features, context.cache_dir, context.runtime, progress=False, stored=False)
     seconds = 0.0
     for part in background.parts:
         if part.segments.key and is_embedded(encoder, part.segments, part.segments.key, embed_context):

@@ -43,6 +43,8 @@ class EmbedContext:
     runtime: Runtime
     workers: int = 1
     progress: bool = True
+    # Whether a front-end with a per-utterance store (Whisper) reads and fills it; off where a pass is timed.
+    stored: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,15 @@ class Embedded:
     precision: str
 
 
+def precision_tag(precision: str) -> str:
+    """What a cache name adds for vectors of `precision`: nothing for fp32, `_bf16` for bf16."""
+    return "" if precision == "fp32" else f"_{precision}"
+
+
 def embeddings_path(frontend: FrontEnd, segments_key: str, context: EmbedContext) -> Path:
     """Where `cached_embeddings` keeps `frontend`'s vectors of the segments `segments_key` names."""
-    precision = frontend.precision(context.runtime)
-    suffix = "" if precision == "fp32" else f"_{precision}"
-    return Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}{suffix}_{segments_key}.npy"
+    tag = precision_tag(frontend.precision(context.runtime))
+    return Path(context.cache_dir) / "embeddings" / f"{frontend.content_hash()}{tag}_{segments_key}.npy"
 
 
 def is_embedded(frontend: FrontEnd, segments: SegmentSet, segments_key: str, context: EmbedContext) -> bool:

@@ -61,4 +61,4 @@ class EGeMAPS(FrontEnd):
         reason = unavailable()
         if reason:
             raise FrontEndUnavailable(f"egemaps {reason}")
-        return per_utterance(functionals, segments, context, DIM, desc="egemaps")
+        return per_utterance(functionals, segments, context, DIM, desc="egemaps").vectors

@@ -16,7 +16,9 @@ short input differ from the padded ones (they are not CTranslate2's numbers).
 Each utterance is encoded on its own (longer ones in consecutive 30 s
 windows), never packed with another, whose context would leak into its
 frames. A segment's vector is the mean of the 20 ms encoder frames inside
-its sample span.
+its sample span. Each utterance's vectors are stored as soon as they are
+computed (`utterance_store`), so a pass resumes, and `avspnet embed
+--shard K/N` splits it across machines.
 """
 
 from __future__ import annotations
@@ -41,9 +43,10 @@ from ..features.config import FeatureConfig
 from ..features.dataset import SegmentSet
 from ..proxy.transcribe import INSTALL_HINT, PARTS, model_dir
 from ..training.device import Runtime, autocast
-from .audio_spans import per_utterance, utterance_jobs
+from .audio_spans import UtterancePass, per_utterance, run_job, stored_pass
 from .base import EmbedContext, FrontEnd, FrontEndUnavailable
 from .registry import REGISTRY, Entry, register
+from .utterance_store import UtteranceStore
 from .whisper_torch import FORMAT_VERSION, load_encoder
 
 # Samples per mel frame and per encoder frame at 16 kHz: the encoder halves the 10 ms mel rate.
@@ -193,19 +196,29 @@ class Whisper(FrontEnd):
         return np.concatenate(chunks)
 
     def embed(self, segments: SegmentSet, context: EmbedContext) -> np.ndarray:
-        """With several workers, utterances go to processes of one thread each (`UtteranceSpans`): on 2 cores
+        return self.stored_pass(segments, context).vectors
+
+    def stored_pass(self, segments: SegmentSet, context: EmbedContext) -> UtterancePass:
+        """The vectors of `segments`, each utterance's read from this encoder's per-utterance store where it is
+        there, else encoded and stored at once (`avspnet embed` fills the store ahead, shard by shard).
+
+        With several workers, utterances go to processes of one thread each (`UtteranceSpans`): on 2 cores
         that beats one process's two threads, which wait on each other for the many small ops of a short
         utterance (benchmarks/bench_whisper_pass.py); the vectors are the same either way."""
+        store = UtteranceStore.of(self, context) if context.stored else None
         if context.workers > 1:
             spans = UtteranceSpans(self.name, str(context.cache_dir), context.runtime.precision)
-            return per_utterance(spans, segments, context, self.dim, desc=self.name)
-        out = np.zeros((len(segments), self.dim), dtype=np.float32)
+            return per_utterance(spans, segments, context, self.dim, self.name, store)
         rate = context.features.sample_rate
-        for window, rows, starts, ends in tqdm(utterance_jobs(segments, context), desc=self.name, unit="utt",
-                                               disable=not context.progress):
-            samples = window.load(rate)
-            out[rows] = pool_spans(self.utterance_frames(samples, context), starts, ends, len(samples))
-        return out
+
+        def spans(samples: np.ndarray, starts: np.ndarray, ends: np.ndarray, rate: int) -> np.ndarray:
+            return pool_spans(self.utterance_frames(samples, context), starts, ends, len(samples))
+
+        def compute(jobs):
+            return (run_job(job, rate, spans) for job in tqdm(jobs, desc=self.name, unit="utt",
+                                                               disable=not context.progress))
+
+        return stored_pass(segments, context, self.dim, compute, self.name, store)
 
 
 # One loaded encoder per size in each worker process.
