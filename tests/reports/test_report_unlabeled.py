@@ -14,7 +14,7 @@ TASKS = ("emotion4",)
 FRACTIONS = (0.25, 1.0)
 
 
-def make_run(root, name, base, gains, transfer=None, background=(), target="ravdess"):
+def make_run(root, name, base, gains, transfer=None, background=(), target="ravdess", hours=1.0):
     """A run folder whose front-ends score `base` + gain per fold (the same base per fold in every run)."""
     folder = root / name
     folder.mkdir(parents=True)
@@ -23,7 +23,7 @@ def make_run(root, name, base, gains, transfer=None, background=(), target="ravd
     pd.DataFrame(rows).to_csv(folder / "per_fold.csv", index=False)
     info = {"config": {"name": name, "frontends": list(gains), "transfer": transfer or {},
                        "background": [{"name": n} for n in background]},
-            "network": "-", "target_label": target, "background": {"hours": 1.0, "speakers": 3, "segments": 9}}
+            "network": "-", "target_label": target, "background": {"hours": hours, "speakers": 3, "segments": 9}}
     (folder / "run.json").write_text(json.dumps(info))
     return folder
 
@@ -32,6 +32,7 @@ def test_rows_are_named_by_what_made_them():
     assert background_kind("commonvoice") == "read speech: commonvoice"
     assert background_kind("casia, urdu") == "affect-varied: casia+urdu"
     assert background_kind("none") == "none"
+    assert background_kind("commonvoice", 2.0007) == "read speech: commonvoice 2.0 h"
     assert row_label("whisper-base", "read speech: commonvoice", "mean", "segment", 0) == REFERENCE
     assert row_label("AVSpNET_a", "affect-varied: casia", "none", "utterance", 1) == (
         "AVSpNET_a @ affect-varied: casia | norm none | utterance head | self-training x1")
@@ -49,8 +50,8 @@ def test_gains_pair_rows_of_different_runs_by_fold(tmp_path):
     table = pd.read_csv(tmp_path / "out" / "gain.csv").set_index(["row", "fraction"])
     # Folds differ by 30 points, so mixing them up would give wide intervals; paired, they are exact.
     assert table.loc[("whisper-base | norm none", 0.25), "gain"] == pytest.approx(-0.05)
-    assert table.loc[("AVSpNET_a @ affect-varied: casia+urdu | norm mean", 1.0), "gain"] == pytest.approx(-0.03)
-    assert table.loc[("AVSpNET_a @ affect-varied: casia+urdu | norm mean", 1.0), "ci_high"] == pytest.approx(-0.03)
+    assert table.loc[("AVSpNET_a @ affect-varied: casia+urdu 1.0 h | norm mean", 1.0), "gain"] == pytest.approx(-0.03)
+    assert table.loc[("AVSpNET_a @ affect-varied: casia+urdu 1.0 h | norm mean", 1.0), "ci_high"] == pytest.approx(-0.03)
     assert np.isnan(table.loc[(REFERENCE, 0.25), "gain"])
     md = (tmp_path / "out" / "gain.md").read_text()
     line = next(line for line in md.splitlines() if line.startswith(r"| whisper-base \| norm none |"))
@@ -69,6 +70,13 @@ def test_a_row_met_twice_must_agree_and_the_reference_must_exist(tmp_path):
     with pytest.raises(AvspnetError, match="reference row"):
         write_gain_report([plain], tmp_path / "out2", n_boot=50)
     casia = make_run(tmp_path, "casia", base, {"whisper-base": 0.0}, target="casia")
+    # The same front-end on two sizes of one background is two rows, not a conflict.
+    small = make_run(tmp_path, "small", base, {"AVSpNET_a": 0.01}, {"speaker_norm": "mean"}, ("commonvoice",), hours=2.0)
+    large = make_run(tmp_path, "large", base, {"AVSpNET_a": 0.02}, {"speaker_norm": "mean"}, ("commonvoice",), hours=11.2)
+    write_gain_report([one, small, large], tmp_path / "sizes", n_boot=50)
+    table = pd.read_csv(tmp_path / "sizes" / "gain.csv")
+    assert {"AVSpNET_a @ read speech: commonvoice 2.0 h | norm mean",
+            "AVSpNET_a @ read speech: commonvoice 11.2 h | norm mean"} <= set(table["row"])
     with pytest.raises(AvspnetError, match="per target"):
         write_gain_report([one, casia], tmp_path / "out3", n_boot=50)
 

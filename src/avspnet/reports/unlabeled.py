@@ -34,13 +34,14 @@ REFERENCE = "whisper-base | norm mean"
 READ_SPEECH = ("commonvoice", "ljspeech", "speechocean", "kaldi")
 
 
-def background_kind(names: str) -> str:
-    """What a run's background speech is, for the reader: read speech, acted emotional speech, or none."""
+def background_kind(names: str, hours: float = 0.0) -> str:
+    """What a run's background speech is, for the reader: read speech, acted emotional speech, or none, with
+    its hours where known (two runs on subsets of one corpus are two rows, not one)."""
     corpora = [name.strip() for name in names.split(",") if name.strip() and name.strip() != "none"]
     if not corpora:
         return "none"
     kind = "read speech" if all(name.startswith(READ_SPEECH) for name in corpora) else "affect-varied"
-    return f"{kind}: {'+'.join(corpora)}"
+    return f"{kind}: {'+'.join(corpora)}" + (f" {hours:.1f} h" if hours else "")
 
 
 def transfer_facts(config: dict) -> tuple[str, str, int, str]:
@@ -84,7 +85,7 @@ def study_rows(runs: Sequence[StudyRun]) -> pd.DataFrame:
     frames: dict[str, pd.DataFrame] = {}
     for run in runs:
         speaker_norm, level, rounds, mode = transfer_facts(run.record.config)
-        kind = background_kind(run.background)
+        kind = background_kind(run.background, run.hours)
         for frontend, rows in run.per_fold.groupby("frontend", sort=False):
             label = row_label(frontend, kind, speaker_norm, level, rounds, mode)
             rows = rows.assign(frontend=label, run=run.name, background=row_background(frontend, kind),
