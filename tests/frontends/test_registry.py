@@ -1,6 +1,8 @@
 """The front-end registry: every entry's output shape and determinism, bad names, missing extras, leak-free baselines."""
 
 import importlib.util
+import time
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,7 @@ from avspnet.frontends import (
     entry,
     whisper,
 )
+from avspnet.frontends.base import embedding_seconds
 from avspnet.frontends.encoder import EncoderFrontEnd
 from avspnet.frontends.logmel import mel_filterbank
 from avspnet.models.avspnet import AVSpNet
@@ -261,3 +264,21 @@ def test_auto_precision_pretraining_is_cached_apart_per_host_kind(monkeypatch, t
     assert dirs[True] != dirs[False]
     explicit = PretrainConfig(frontend="AE", device="cpu", precision="fp32")
     assert pretrain_dir("AE", explicit, background, tmp_path) == dirs[False]
+
+
+def test_an_embedding_estimate_charges_a_model_load_once_not_per_utterance():
+    """The estimate of a pass over hours of speech was off tenfold when the first (model-loading) call was
+    the one timed and scaled by the utterance count."""
+    class LoadsOnFirstCall:
+        loaded = False
+
+        def embed(self, segments, context):
+            if not self.loaded:
+                time.sleep(0.2)
+                self.loaded = True
+
+    def utterances(n):
+        return SimpleNamespace(utterances=range(n), head=lambda k: utterances(k))
+
+    assert embedding_seconds(LoadsOnFirstCall(), utterances(1000), None) < 0.2 * 1000 / 10
+    assert embedding_seconds(LoadsOnFirstCall(), utterances(0), None) == 0.0

@@ -20,8 +20,8 @@ import torch
 from ..downstream.fit import TransferConfig, fit_head
 from ..downstream.splits import FoldSplit
 from ..evaluation.tasks import get_task
-from ..features.dataset import SegmentSet
-from ..frontends import BuildContext, EmbedContext, FrontEnd, entry
+from ..frontends import BuildContext, EmbedContext, entry
+from ..frontends.base import embedding_seconds
 from .config import ExperimentConfig
 from .fold_embeddings import per_fold
 
@@ -41,18 +41,6 @@ def _time_head_epoch(transfer: TransferConfig, n_segments: int, dim: int, task: 
         torch.set_num_threads(threads)
 
 
-def _embedding_seconds(frontend: FrontEnd, segments: SegmentSet, context: EmbedContext) -> float:
-    """Seconds to embed every utterance of `segments`, timed on its first two and scaled."""
-    n_utts = len(segments.utterances)
-    if not n_utts:
-        return 0.0
-    sample = segments.head(min(2, n_utts))
-    frontend.embed(sample.head(1), context)  # loads a model, if any, outside the timing
-    start = time.perf_counter()
-    frontend.embed(sample, context)
-    return (time.perf_counter() - start) * n_utts / len(sample.utterances)
-
-
 def estimate_seconds(config: ExperimentConfig, background, target, splits: list[FoldSplit], workers: int,
                      context: BuildContext) -> dict[str, float]:
     """Upper-bound seconds per stage: pretrain, embed, transfer grid."""
@@ -68,7 +56,7 @@ def estimate_seconds(config: ExperimentConfig, background, target, splits: list[
         pretrain_s += found.training_seconds(own)
         frontend = (found.stand_in or found.build)(own)
         passes = n_folds + config.export_models if per_fold(name, background is not None) else 1
-        embed_s += _embedding_seconds(frontend, target.segments, embed_context) * passes
+        embed_s += embedding_seconds(frontend, target.segments, embed_context) * passes
         dims.append(frontend.dim)
     segments_per_utt = len(target.segments) / max(len(target.segments.utterances), 1)
     fit_sizes = [len(part.fit) * segments_per_utt for split in splits for part in split.fractions.values()]

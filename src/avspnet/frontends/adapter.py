@@ -19,7 +19,6 @@ hidden before proxy labelling, and `train_adapter` takes arrays only.
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from ..training.background import Background
 from ..training.device import Runtime
 from ..training.pretrain_config import FRONTENDS as RECIPES
 from ..training.pretrain_config import phases
-from .base import Deployable, EmbedContext, FrontEnd, cached_embeddings, is_embedded
+from .base import Deployable, EmbedContext, FrontEnd, cached_embeddings, embedding_seconds, is_embedded
 from .inference import module_digest
 from .registry import (
     IN_DOMAIN,
@@ -160,7 +159,7 @@ def _untrained(encoder_name: str, context: BuildContext) -> AdapterFrontEnd:
 
 def _training_seconds(encoder_name: str, recipe: str, in_domain: bool, context: BuildContext) -> float:
     """Upper bound: the encoder over each background corpus whose vectors are not cached (timed on its first
-    utterance and scaled); the adapter's own training on vectors is small beside it. Nothing when cached, or
+    utterances after a warm-up call, and scaled); the adapter's own training on vectors is small beside it. Nothing when cached, or
     in-domain (the encoder's pass over the target is the embedding stage's)."""
     if in_domain:
         return 0.0
@@ -173,10 +172,7 @@ def _training_seconds(encoder_name: str, recipe: str, in_domain: bool, context: 
     for part in background.parts:
         if part.segments.key and is_embedded(encoder, part.segments, part.segments.key, embed_context):
             continue
-        first = part.segments.head(1)
-        start = time.perf_counter()
-        encoder.embed(first, embed_context)
-        seconds += (time.perf_counter() - start) * len(part.segments.utterances)
+        seconds += embedding_seconds(encoder, part.segments, embed_context)
     return seconds
 
 

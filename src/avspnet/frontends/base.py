@@ -103,6 +103,19 @@ def precision_tag(precision: str) -> str:
     return "" if precision == "fp32" else f"_{precision}"
 
 
+def embedding_seconds(frontend: FrontEnd, segments: SegmentSet, context: EmbedContext) -> float:
+    """Seconds to embed every utterance of `segments`, timed on its first two and scaled; one untimed call
+    first, so loading a model is not charged to every utterance."""
+    n_utts = len(segments.utterances)
+    if not n_utts:
+        return 0.0
+    sample = segments.head(min(2, n_utts))
+    frontend.embed(sample.head(1), context)
+    start = time.perf_counter()
+    frontend.embed(sample, context)
+    return (time.perf_counter() - start) * n_utts / len(sample.utterances)
+
+
 def embeddings_path(frontend: FrontEnd, segments_key: str, context: EmbedContext) -> Path:
     """Where `cached_embeddings` keeps `frontend`'s vectors of the segments `segments_key` names."""
     tag = precision_tag(frontend.precision(context.runtime))
