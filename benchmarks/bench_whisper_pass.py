@@ -53,8 +53,8 @@ def main() -> None:
     print(f"{len(rows)} RAVDESS utterances, {seconds_audio:.0f} s of audio; {cores} cores; CPU flags: "
           f"{' '.join(flags) or 'none of avx2/avx512'}; native bf16: {cpu_has_native_bf16()}; "
           f"load average {os.getloadavg()[0]:.2f}")
-    paths = {"fp32, 1 process (today)": ("fp32", 1), "bf16, 1 process": ("bf16", 1),
-             f"fp32, {cores} processes x 1 thread (shipped)": ("fp32", cores),
+    shipped = f"fp32, {cores} processes x 1 thread (shipped)"
+    paths = {"fp32, 1 process (today)": ("fp32", 1), "bf16, 1 process": ("bf16", 1), shipped: ("fp32", cores),
              f"bf16, {cores} processes x 1 thread": ("bf16", cores)}
     frontend = Whisper()
     seconds = dict.fromkeys(paths, 0.0)
@@ -86,7 +86,7 @@ def main() -> None:
               f"{np.abs(mine - reference).max():.4f} | {cosine.min():.5f} |")
     print(f"(process paths include starting their pool and loading the model in each worker, once per block: "
           f"{pool_start:.1f} s a call, measured on one utterance; without it the fp32 process path's RTF is "
-          f"{(seconds[f'fp32, {cores} processes x 1 thread (shipped)'] - args.blocks * pool_start) / seconds_audio:.4f})")
+          f"{(seconds[shipped] - args.blocks * pool_start) / seconds_audio:.4f})")
 
 
 if __name__ == "__main__":

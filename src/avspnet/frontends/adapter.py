@@ -159,8 +159,8 @@ def _untrained(encoder_name: str, context: BuildContext) -> AdapterFrontEnd:
 
 def _training_seconds(encoder_name: str, recipe: str, in_domain: bool, context: BuildContext) -> float:
     """Upper bound: the encoder over each background corpus whose vectors are not cached (timed on its first
-    utterances after a warm-up call, and scaled); the adapter's own training on vectors is small beside it. Nothing when cached, or
-    in-domain (the encoder's pass over the target is the embedding stage's)."""
+    utterances after a warm-up call, and scaled); the adapter's own training on vectors is small beside it.
+    Nothing when cached, or in-domain (the encoder's pass over the target is the embedding stage's)."""
     if in_domain:
         return 0.0
     background = context.background()
